@@ -1,0 +1,43 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Attributes shared by the collection's modules.
+    DOCUMENTATION = r"""
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/alicloud.instance_ram.alicloud) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - alicloud.instance_ram.alicloud
+"""
+
+    # A module that changes things.
+    ACTIONS = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in C(check_mode) and return the changed status prediction without modifying the target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+    support: full
+"""
+
+    # A module that only reads.
+    INFO = r"""
+options: {}
+attributes:
+  check_mode:
+    description: This module only reads; it runs normally in check mode.
+    support: full
+    details: This action does not modify state.
+  diff_mode:
+    description: This module only reads and returns no diff.
+    support: N/A
+    details: This action does not modify state.
+"""

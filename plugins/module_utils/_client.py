@@ -1,0 +1,451 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module_utils file is private to the collection: its API may change at any time.
+"""Credentials, endpoints and API clients: the only place that touches an Alibaba Cloud SDK.
+
+* Credentials come from `alibabacloud-credentials` providers, chosen by a documented precedence
+  (see `resolve_credential_source`) and never leaving a background thread behind.
+* A product's SDK is imported only when a module first asks for that product's client, so a module
+  pays the import cost of what it uses and nothing else.
+* Every API call goes through `ApiClient.call`: a dict of wire-level parameters in, the response
+  body as a dict out, with the collection's retry policy and error translation around it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import json
+import os
+import re
+import traceback
+from urllib.parse import urlsplit
+
+from ._errors import AlicloudApiError, AlicloudError, AlicloudParameterError, redact
+from ._retry import RetryPolicy
+
+COLLECTION_VERSION = '0.1.0'
+USER_AGENT = f'AnsibleCollection/alicloud.instance_ram-{COLLECTION_VERSION}'
+
+
+class _Product:
+    def __init__(self, package, distribution, endpoint_option, default_host):
+        self.package = package
+        self.distribution = distribution
+        self.endpoint_option = endpoint_option
+        self.default_host = default_host
+
+
+PRODUCTS = {
+    'ram': _Product('alibabacloud_ram20150501', 'alibabacloud-ram20150501', 'ram_endpoint', 'ram.aliyuncs.com'),
+    'ecs': _Product('alibabacloud_ecs20140526', 'alibabacloud-ecs20140526', 'ecs_endpoint', 'ecs.{region}.aliyuncs.com'),
+    'kms': _Product('alibabacloud_kms20160120', 'alibabacloud-kms20160120', 'kms_endpoint', 'kms.{region}.aliyuncs.com'),
+    'sts': _Product('alibabacloud_sts20150401', 'alibabacloud-sts20150401', 'sts_endpoint', 'sts.{region}.aliyuncs.com'),
+}
+
+# Environment variables, in order of preference: the names of the Alibaba Cloud SDKs and CLI first,
+# then the older names of the alibaba.alicloud collection.
+ENV = {
+    'access_key_id': ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_ACCESS_KEY_ID'),
+    'access_key_secret': ('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY', 'ALICLOUD_ACCESS_KEY_SECRET'),
+    'security_token': ('ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN'),
+    'profile': ('ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE'),
+    'ecs_role_name': ('ALIBABA_CLOUD_ECS_METADATA', 'ALICLOUD_ECS_ROLE_NAME'),
+    'region_id': ('ALIBABA_CLOUD_REGION_ID', 'ALICLOUD_REGION_ID', 'ALICLOUD_REGION'),
+    'profile_file': ('ALIBABA_CLOUD_CONFIG_FILE', 'ALICLOUD_SHARED_CREDENTIALS_FILE'),
+    'assume_role_arn': ('ALIBABA_CLOUD_ROLE_ARN', 'ALICLOUD_ASSUME_ROLE_ARN'),
+    'assume_role_session_name': ('ALIBABA_CLOUD_ROLE_SESSION_NAME', 'ALICLOUD_ASSUME_ROLE_SESSION_NAME'),
+    'assume_role_duration': ('ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION', 'ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION'),
+    'ram_endpoint': ('ALIBABA_CLOUD_RAM_ENDPOINT',),
+    'ecs_endpoint': ('ALIBABA_CLOUD_ECS_ENDPOINT',),
+    'sts_endpoint': ('ALIBABA_CLOUD_STS_ENDPOINT',),
+    'kms_endpoint': ('ALIBABA_CLOUD_KMS_ENDPOINT',),
+    'metadata_proxy': ('ALIBABA_CLOUD_METADATA_PROXY',),
+}
+
+# Options whose environment fallback is resolved by `resolve_credential_source` (not by Ansible),
+# so that an explicit option of any kind beats any environment variable.
+_CREDENTIAL_OPTIONS = ('access_key_id', 'access_key_secret', 'security_token', 'profile', 'ecs_role_name')
+
+
+def _env_fallback(option):
+    # imported here so that this file stays importable without Ansible (the lookup plugin and the
+    # unit tests use the pure functions below)
+    from ansible.module_utils.basic import env_fallback  # pylint: disable=import-outside-toplevel
+    return (env_fallback, list(ENV[option]))
+
+
+def auth_argument_spec():
+    """The argument spec every module shares (documented by the alicloud.instance_ram.auth fragment)."""
+    spec = {
+        'access_key_id': {'type': 'str', 'aliases': ['alicloud_access_key', 'access_key']},
+        'access_key_secret': {'type': 'str', 'no_log': True, 'aliases': ['alicloud_secret_key', 'secret_key']},
+        'security_token': {'type': 'str', 'no_log': True, 'aliases': ['alicloud_security_token']},
+        'profile': {'type': 'str', 'aliases': ['alicloud_profile']},
+        'profile_file': {'type': 'path', 'aliases': ['shared_credentials_file']},
+        'ecs_role_name': {'type': 'str', 'aliases': ['alicloud_ecs_role_name']},
+        'assume_role_arn': {'type': 'str', 'aliases': ['alicloud_assume_role_arn']},
+        'assume_role_session_name': {'type': 'str', 'aliases': ['alicloud_assume_role_session_name']},
+        'assume_role_duration': {'type': 'int', 'aliases': ['alicloud_assume_role_session_expiration']},
+        'region_id': {'type': 'str', 'aliases': ['alicloud_region', 'region']},
+        'ram_endpoint': {'type': 'str'},
+        'ecs_endpoint': {'type': 'str'},
+        'sts_endpoint': {'type': 'str'},
+        'kms_endpoint': {'type': 'str'},
+        'metadata_proxy': {'type': 'str'},
+        'connect_timeout': {'type': 'float', 'default': 5.0},
+        'read_timeout': {'type': 'float', 'default': 10.0},
+    }
+    for option, entry in spec.items():
+        if option in ENV and option not in _CREDENTIAL_OPTIONS:
+            entry['fallback'] = _env_fallback(option)
+    return spec
+
+
+def _first_env(option, environ):
+    for name in ENV[option]:
+        value = environ.get(name)
+        if value:
+            return name, value
+    return None, None
+
+
+def resolve_credential_source(params, environ=None):
+    """Decide where credentials come from. Pure: no I/O beyond reading `environ`.
+
+    Precedence, first match wins:
+      1. options: access_key_id + access_key_secret (+ security_token)
+      2. option: profile (a profile of the Alibaba Cloud CLI file, else of the credentials INI file)
+      3. option: ecs_role_name (the controller runs on ECS: its metadata service, hardened mode)
+      4. environment: ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (/ _SECURITY_TOKEN), then the ALICLOUD_* names
+      5. environment: ALIBABA_CLOUD_PROFILE / ALICLOUD_PROFILE
+      6. environment: ALIBABA_CLOUD_ECS_METADATA / ALICLOUD_ECS_ROLE_NAME
+      7. the default chain: the CLI's current profile, the INI file's default profile, then the
+         ECS metadata service with the role name it reports (unless ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)
+    `assume_role_arn`, when set, is applied on top of whichever source was chosen.
+    """
+    environ = os.environ if environ is None else environ
+    if params.get('access_key_id') or params.get('access_key_secret'):
+        if not (params.get('access_key_id') and params.get('access_key_secret')):
+            raise AlicloudParameterError('access_key_id', 'access_key_id and access_key_secret must be given together')
+        kind = 'sts_token' if params.get('security_token') else 'access_key'
+        return {'kind': kind, 'origin': 'option', 'access_key_id': params['access_key_id'],
+                'access_key_secret': params['access_key_secret'], 'security_token': params.get('security_token')}
+    if params.get('profile'):
+        return {'kind': 'profile', 'origin': 'option', 'profile': params['profile']}
+    if params.get('ecs_role_name'):
+        return {'kind': 'ecs_ram_role', 'origin': 'option', 'role_name': params['ecs_role_name']}
+
+    id_var, key_id = _first_env('access_key_id', environ)
+    secret_var, secret = _first_env('access_key_secret', environ)
+    if key_id or secret:
+        if not (key_id and secret):
+            present = id_var or secret_var
+            raise AlicloudParameterError('access_key_id', f'environment variable {present} is set but its access key '
+                                         'id/secret partner is not')
+        _token_var, token = _first_env('security_token', environ)
+        return {'kind': 'sts_token' if token else 'access_key', 'origin': 'environment', 'variable': id_var,
+                'access_key_id': key_id, 'access_key_secret': secret, 'security_token': token}
+    var, profile = _first_env('profile', environ)
+    if profile:
+        return {'kind': 'profile', 'origin': 'environment', 'variable': var, 'profile': profile}
+    var, role = _first_env('ecs_role_name', environ)
+    if role:
+        return {'kind': 'ecs_ram_role', 'origin': 'environment', 'variable': var, 'role_name': role}
+    return {'kind': 'default_chain', 'origin': 'default'}
+
+
+def parse_endpoint(value, option):
+    """`host[:port]`, `https://host[:port]` or, for a loopback address only, `http://host:port`.
+
+    Returns (host_with_port, protocol). Plain HTTP to anything but loopback is refused: the
+    security token travels in a header and must not cross a network in clear text.
+    """
+    if not value:
+        return None, 'https'
+    if '://' not in value:
+        parts = urlsplit('https://' + value)
+        protocol = 'https'
+    else:
+        parts = urlsplit(value)
+        protocol = parts.scheme.lower()
+    if protocol not in ('http', 'https') or not parts.hostname or parts.path not in ('', '/') or parts.query:
+        raise AlicloudParameterError(option, 'must be host[:port], https://host[:port] or http://127.0.0.1:port', value)
+    if protocol == 'http' and not _is_loopback(parts.hostname):
+        raise AlicloudParameterError(option, 'plain http is only allowed for a loopback endpoint (127.0.0.1, ::1, localhost)', value)
+    return parts.netloc, protocol
+
+
+def _is_loopback(host):
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _metadata_http_options(params):
+    from alibabacloud_credentials.http import HttpOptions  # pylint: disable=import-outside-toplevel
+    return HttpOptions(proxy=params.get('metadata_proxy') or None,
+                       connect_timeout=int(min(params.get('connect_timeout') or 1.0, 5.0) * 1000),
+                       read_timeout=int(min(params.get('read_timeout') or 1.0, 5.0) * 1000))
+
+
+def ecs_role_provider(params, role_name=None):
+    """Credentials of the instance's RAM role from the metadata service, hardened mode (token) only.
+
+    Built with `async_update_enabled=False`: the library's default starts an APScheduler thread,
+    which a short-lived module process must not leave behind.
+    """
+    from alibabacloud_credentials.provider import EcsRamRoleCredentialsProvider  # pylint: disable=import-outside-toplevel
+    return EcsRamRoleCredentialsProvider(role_name=role_name or None, disable_imds_v1=True,
+                                         http_options=_metadata_http_options(params), async_update_enabled=False)
+
+
+def _profile_provider(params, profile_name):
+    """A named profile: the Alibaba Cloud CLI file first, then the credentials INI file."""
+    # pylint: disable=import-outside-toplevel
+    from alibabacloud_credentials.provider import CLIProfileCredentialsProvider, ProfileCredentialsProvider
+    cli_file = params.get('profile_file') or os.path.join(os.path.expanduser('~'), '.aliyun', 'config.json')
+    profiles = []
+    if os.path.isfile(cli_file):
+        try:
+            with open(cli_file, encoding='utf-8') as handle:
+                profiles = json.load(handle).get('profiles', [])
+        except (OSError, ValueError) as exc:
+            raise AlicloudParameterError('profile_file', f'cannot read {cli_file}: {exc}') from None
+    for profile in profiles:
+        if profile.get('name') == profile_name:
+            if profile.get('mode') == 'EcsRamRole':
+                # the library would start a background thread for this mode; build it ourselves
+                return ecs_role_provider(params, profile.get('ram_role_name'))
+            return CLIProfileCredentialsProvider(profile_name=profile_name, profile_file=cli_file)
+    ini_file = os.environ.get('ALIBABA_CLOUD_CREDENTIALS_FILE') or os.path.join(os.path.expanduser('~'), '.alibabacloud', 'credentials.ini')
+    if os.path.isfile(ini_file):
+        return ProfileCredentialsProvider(profile_name=profile_name, profile_file=ini_file)
+    raise AlicloudParameterError('profile', f'no profile named {profile_name!r} in {cli_file} or {ini_file}')
+
+
+class _ChainProvider:
+    """The default chain of alibabacloud-credentials, minus its background thread.
+
+    Same order as the library's DefaultCredentialsProvider for the sources that remain after the
+    environment was handled by `resolve_credential_source`: CLI profile, INI profile, ECS role.
+    """
+
+    def __init__(self, params):
+        self._params = params
+        self._chosen = None
+
+    def _candidates(self):
+        # pylint: disable=import-outside-toplevel
+        from alibabacloud_credentials.provider import CLIProfileCredentialsProvider, ProfileCredentialsProvider
+        yield CLIProfileCredentialsProvider(profile_file=self._params.get('profile_file') or None)
+        yield ProfileCredentialsProvider()
+        if os.environ.get('ALIBABA_CLOUD_ECS_METADATA_DISABLED', '').lower() != 'true':
+            yield ecs_role_provider(self._params)
+
+    def get_credentials(self):
+        if self._chosen is not None:
+            return self._chosen.get_credentials()
+        errors = []
+        for provider in self._candidates():
+            try:
+                credentials = provider.get_credentials()
+            except Exception as exc:  # pylint: disable=broad-except
+                errors.append(f'{type(provider).__name__}: {exc}')
+                continue
+            if credentials is not None:
+                self._chosen = provider
+                return credentials
+        raise AlicloudApiError('InvalidCredentials', 'no credentials found: set access_key_id/access_key_secret, profile or '
+                               'ecs_role_name, or the ALIBABA_CLOUD_* environment variables (' + '; '.join(errors) + ')')
+
+    async def get_credentials_async(self):
+        return self.get_credentials()
+
+    @staticmethod
+    def get_provider_name():
+        return 'default'
+
+
+def build_credentials_provider(params, source=None):
+    """The alibabacloud-credentials provider for `source` (see resolve_credential_source)."""
+    # pylint: disable=import-outside-toplevel
+    from alibabacloud_credentials.provider import (RamRoleArnCredentialsProvider, StaticAKCredentialsProvider,
+                                                   StaticSTSCredentialsProvider)
+    source = source or resolve_credential_source(params)
+    kind = source['kind']
+    if kind == 'access_key':
+        provider = StaticAKCredentialsProvider(access_key_id=source['access_key_id'], access_key_secret=source['access_key_secret'])
+    elif kind == 'sts_token':
+        provider = StaticSTSCredentialsProvider(access_key_id=source['access_key_id'], access_key_secret=source['access_key_secret'],
+                                                security_token=source['security_token'])
+    elif kind == 'profile':
+        provider = _profile_provider(params, source['profile'])
+    elif kind == 'ecs_ram_role':
+        provider = ecs_role_provider(params, source['role_name'])
+    else:
+        provider = _ChainProvider(params)
+    if params.get('assume_role_arn'):
+        duration = params.get('assume_role_duration') or 3600
+        if not 900 <= duration <= 43200:
+            raise AlicloudParameterError('assume_role_duration', 'must be between 900 and 43200 seconds', duration)
+        sts_host, sts_protocol = parse_endpoint(params.get('sts_endpoint'), 'sts_endpoint')
+        sts_endpoint = f'{sts_protocol}://{sts_host}' if sts_host and sts_protocol == 'http' else sts_host
+        provider = RamRoleArnCredentialsProvider(
+            credentials_provider=provider, role_arn=params['assume_role_arn'],
+            role_session_name=params.get('assume_role_session_name') or 'ansible-alicloud-instance-ram',
+            duration_seconds=duration, sts_endpoint=sts_endpoint,
+            sts_region_id=params.get('region_id') if not sts_endpoint else None)
+    return provider
+
+
+def _snake(action):
+    return re.sub(r'(?<!^)(?=[A-Z])', '_', action).lower()
+
+
+class ApiClient:
+    """One product's client. `call(action, params)` -> response body as a dict (CamelCase keys as on the wire)."""
+
+    def __init__(self, product, sdk_client, models_module, runtime, policy, on_call=None):
+        self.product = product
+        self._sdk = sdk_client
+        self._models = models_module
+        self._runtime = runtime
+        self._policy = policy
+        self._on_call = on_call
+        self.calls = []
+
+    def call(self, action, params=None, *, retry_codes=(), retry_timeout=None):
+        """Run one API action with the retry policy; raise AlicloudApiError on failure.
+
+        `params` uses the wire names (`RoleName`, `InstanceIds`, ...); None values are dropped.
+        `retry_codes` are extra error codes retried for eventual consistency, within `retry_timeout` seconds.
+        """
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        request = getattr(self._models, action + 'Request')().from_map(clean)
+        method = getattr(self._sdk, _snake(action) + '_with_options')
+
+        def once():
+            self.calls.append(action)
+            if self._on_call is not None:
+                self._on_call(self.product, action)
+            return method(request, self._runtime).body.to_map()
+
+        return self._policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product=self.product, action=action)
+
+
+class ClientFactory:
+    """Builds credentials once and one ApiClient per product, importing each SDK on first use."""
+
+    def __init__(self, params, policy=None, on_call=None):
+        self.params = params
+        self.policy = policy or RetryPolicy()
+        self._on_call = on_call
+        self._credential_client = None
+        self._clients = {}
+
+    @property
+    def credential_client(self):
+        if self._credential_client is None:
+            from alibabacloud_credentials.client import Client as CredentialClient  # pylint: disable=import-outside-toplevel
+            self._credential_client = CredentialClient(provider=build_credentials_provider(self.params))
+        return self._credential_client
+
+    def secrets(self):
+        """Secret values in use (explicit, from the environment, or fetched by a provider), for masking in output."""
+        found = [self.params.get('access_key_secret'), self.params.get('security_token')]
+        try:
+            source = resolve_credential_source(self.params)
+            found += [source.get('access_key_secret'), source.get('security_token')]
+        except AlicloudError:
+            pass
+        if self._credential_client is not None and self._clients:
+            try:
+                credential = self.credential_client.get_credential()
+                found += [credential.access_key_secret, credential.security_token]
+            except Exception:  # pylint: disable=broad-except
+                pass
+        return [s for s in found if s]
+
+    def client(self, product):
+        if product in self._clients:
+            return self._clients[product]
+        spec = PRODUCTS[product]
+        sdk = importlib.import_module(spec.package + '.client')
+        models = importlib.import_module(spec.package + '.models')
+        # pylint: disable=import-outside-toplevel
+        from alibabacloud_tea_openapi.utils_models import Config
+        from darabonba.runtime import RuntimeOptions
+        host, protocol = parse_endpoint(self.params.get(spec.endpoint_option), spec.endpoint_option)
+        region = self.params.get('region_id')
+        if host is None and '{region}' in spec.default_host:
+            if not region:
+                raise AlicloudParameterError('region_id', f'is required to reach {product.upper()} '
+                                             f'(or set {spec.endpoint_option})')
+        connect_ms = int(self.params.get('connect_timeout', 5.0) * 1000)
+        read_ms = int(self.params.get('read_timeout', 10.0) * 1000)
+        config = Config(credential=self.credential_client, region_id=region or 'cn-hangzhou', endpoint=host,
+                        protocol=protocol, connect_timeout=connect_ms, read_timeout=read_ms, user_agent=USER_AGENT)
+        runtime = RuntimeOptions(connect_timeout=connect_ms, read_timeout=read_ms)
+        self._clients[product] = ApiClient(product, sdk.Client(config), models, runtime, self.policy, self._on_call)
+        return self._clients[product]
+
+
+class AlicloudModule:
+    """AnsibleModule plus the shared auth options, clients and error handling (composition, not inheritance)."""
+
+    def __init__(self, argument_spec=None, *, auth=True, **kwargs):
+        from ansible.module_utils.basic import AnsibleModule  # pylint: disable=import-outside-toplevel
+        spec = auth_argument_spec() if auth else {}
+        spec.update(argument_spec or {})
+        kwargs.setdefault('supports_check_mode', True)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.diff_mode = self.module._diff  # pylint: disable=protected-access
+        self.warnings = []
+        self._factory = ClientFactory(self.params)
+
+    def client(self, product):
+        try:
+            return self._factory.client(product)
+        except ImportError:
+            from ansible.module_utils.basic import missing_required_lib  # pylint: disable=import-outside-toplevel
+            self.fail_json(msg=missing_required_lib(PRODUCTS[product].distribution + ' and alibabacloud-credentials'),
+                           exception=traceback.format_exc())
+        return None  # not reached
+
+    def warn(self, message):
+        self.module.warn(message)
+
+    def _mask(self):
+        for secret in self._factory.secrets():
+            self.module.no_log_values.add(secret)
+
+    def exit_json(self, **result):
+        self._mask()
+        self.module.exit_json(**result)
+
+    def fail_json(self, msg, **result):
+        self._mask()
+        self.module.fail_json(msg=redact(msg, self._factory.secrets()), **result)
+
+    def fail_error(self, err, msg=None, **result):
+        """Fail with an AlicloudError: the message names the option or the API code, request id and status."""
+        text = f'{msg}: {err}' if msg else str(err)
+        if isinstance(err, AlicloudApiError):
+            result['error'] = err.to_dict()
+        elif isinstance(err, AlicloudParameterError):
+            result['error'] = {'option': err.option, 'rule': err.rule}
+        self.fail_json(msg=text, **result)
+
+    def run(self, func):
+        """Run `func(self)`, turning any collection error into a clean failure."""
+        try:
+            func(self)
+        except AlicloudError as err:
+            self.fail_error(err)

@@ -1,0 +1,159 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module_utils file is private to the collection: its API may change at any time.
+"""One error type for everything that goes wrong talking to Alibaba Cloud.
+
+Every SDK, credential or transport exception is turned into an AlicloudApiError that carries the API
+error code, the service's message, the request id and the HTTP status, so that modules can fail with
+all of it and nothing else (in particular never with a credential).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Codes given to failures that never reached the service (the SDK reports them with code None).
+TRANSPORT_TIMEOUT = 'Transport.Timeout'
+TRANSPORT_CONNECTION = 'Transport.ConnectionFailed'
+CREDENTIALS_ERROR = 'InvalidCredentials'
+
+_SDK_MESSAGE = re.compile(r'^code: \d+, (?P<msg>.*?)(?: request id: \S+)?$', re.S)
+_TIMEOUT_HINTS = ('timed out', 'timeout', 'Timeout')
+
+
+class AlicloudError(Exception):
+    """Base class of every error raised by the collection's module_utils."""
+
+
+class AlicloudApiError(AlicloudError):
+    """A failed Alibaba Cloud API call (or a failure to reach the API at all)."""
+
+    def __init__(self, code, message, *, request_id=None, status=None, product=None, action=None,
+                 retry_after=None, attempts=1):
+        self.code = code or 'Unknown'
+        self.message = message or ''
+        self.request_id = request_id
+        self.status = status
+        self.product = product
+        self.action = action
+        self.retry_after = retry_after
+        self.attempts = attempts
+        super().__init__(str(self))
+
+    def __str__(self):
+        where = ' '.join(p for p in (self.product.upper() if self.product else None, self.action) if p)
+        text = f'{where}: {self.code}: {self.message}' if where else f'{self.code}: {self.message}'
+        extra = []
+        if self.status:
+            extra.append(f'HTTP {self.status}')
+        if self.request_id:
+            extra.append(f'request id {self.request_id}')
+        if self.attempts > 1:
+            extra.append(f'after {self.attempts} attempts')
+        return f"{text} ({', '.join(extra)})" if extra else text
+
+    def matches(self, *codes):
+        """True when the code equals one of `codes` or is a dotted child of one (`EntityNotExist` matches `EntityNotExist.Role`)."""
+        return any(self.code == c or self.code.startswith(c + '.') for c in codes)
+
+    @property
+    def is_transport(self):
+        return self.code in (TRANSPORT_TIMEOUT, TRANSPORT_CONNECTION)
+
+    def to_dict(self):
+        """The error as returned to the user (snake_case keys, no credentials)."""
+        return {
+            'code': self.code,
+            'message': self.message,
+            'request_id': self.request_id,
+            'http_status': self.status,
+            'product': self.product,
+            'action': self.action,
+            'attempts': self.attempts,
+        }
+
+
+class AlicloudParameterError(AlicloudError):
+    """A user input that was rejected before any API call; names the option and the rule."""
+
+    def __init__(self, option, rule, value=None):
+        self.option = option
+        self.rule = rule
+        self.value = value
+        shown = f' (got {value!r})' if value is not None else ''
+        super().__init__(f'{option}: {rule}{shown}')
+
+
+def _sdk_message(exc, data):
+    if isinstance(data, dict):
+        for key in ('Message', 'message'):
+            if data.get(key):
+                return str(data[key])
+    text = str(getattr(exc, 'message', None) or exc)
+    match = _SDK_MESSAGE.match(text)
+    return match.group('msg') if match else text
+
+
+_API_MODULE_PREFIXES = ('alibabacloud_', 'darabonba', 'Tea', 'aiohttp', 'requests', 'urllib3')
+
+
+def is_api_exception(exc):
+    """True for exceptions raised by the SDKs, the credentials library or the HTTP stack.
+
+    Anything else (a KeyError in our own code, say) is a bug and must surface as such, never be
+    retried or dressed up as an API error.
+    """
+    if isinstance(exc, (AlicloudApiError, OSError)):
+        return True
+    return any(cls.__module__.startswith(_API_MODULE_PREFIXES) for cls in type(exc).__mro__)
+
+
+def from_exception(exc, *, product=None, action=None):
+    """Translate any exception raised by an SDK call into an AlicloudApiError.
+
+    Works by attribute inspection so that this file imports no SDK: tea-openapi's
+    ClientException / ServerException / ThrottlingException carry `code`, `status_code`,
+    `request_id`, `retry_after` and `data`; darabonba's UnretryableException wraps transport
+    failures with code None; the credentials library raises CredentialException.
+    """
+    if isinstance(exc, AlicloudApiError):
+        return exc
+    code = getattr(exc, 'code', None)
+    data = getattr(exc, 'data', None)
+    status = getattr(exc, 'status_code', None) or getattr(exc, 'statusCode', None)
+    if status is None and isinstance(data, dict):
+        status = data.get('statusCode')
+    request_id = getattr(exc, 'request_id', None)
+    if request_id is None and isinstance(data, dict):
+        request_id = data.get('RequestId') or data.get('requestId')
+    retry_after = getattr(exc, 'retry_after', None)
+    if retry_after is not None:
+        try:
+            # tea-openapi reports x-acs-retry-after in milliseconds
+            retry_after = max(float(retry_after) / 1000.0, 0.0)
+        except (TypeError, ValueError):
+            retry_after = None
+
+    cls_name = type(exc).__name__
+    if cls_name == 'CredentialException' or (code is None and 'Credential' in cls_name):
+        return AlicloudApiError(CREDENTIALS_ERROR, f'could not obtain credentials: {exc}', product=product, action=action)
+    if code in (None, 'None') and status is None:
+        inner = getattr(exc, 'inner_exception', None) or getattr(exc, '__cause__', None) or exc
+        detail = getattr(inner, 'message', None) or str(inner)
+        text = f'{type(inner).__name__}: {detail}'
+        is_timeout = any(h in text for h in _TIMEOUT_HINTS)
+        return AlicloudApiError(TRANSPORT_TIMEOUT if is_timeout else TRANSPORT_CONNECTION,
+                                f'could not reach the endpoint: {text}', product=product, action=action)
+    return AlicloudApiError(str(code) if code not in (None, 'None') else f'HTTP{status}', _sdk_message(exc, data),
+                            request_id=request_id, status=int(status) if status else None,
+                            product=product, action=action, retry_after=retry_after)
+
+
+def redact(text, secrets):
+    """Replace every secret (of 4 characters or more) found in `text` with a mask."""
+    if not text:
+        return text
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, '********')
+    return text

@@ -1,0 +1,104 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module_utils file is private to the collection: its API may change at any time.
+"""The collection's single retry policy.
+
+Jittered exponential backoff ("full jitter") with a bound on the number of attempts and on the
+total time spent waiting. Retried: throttling codes, service-unavailable codes, HTTP 5xx and
+transport failures (timeouts, refused or dropped connections), plus any extra codes a caller names
+for eventual consistency (for example a role that ECS does not see yet). The service's
+`x-acs-retry-after` hint is honoured. Everything else fails at once.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from ._errors import from_exception, is_api_exception
+
+THROTTLING_CODES = frozenset((
+    'Throttling',
+    'Throttling.User',
+    'Throttling.Api',
+    'Throttling.Tenant',
+    'Throttling.AK',
+    'ServiceUnavailable',
+    'ServiceUnavailableTemporary',
+    'SerivceUnvailableTemporary',  # sic: KMS spells it this way
+    'InternalError',
+    'InternalFailure',
+    'Transport.Timeout',
+    'Transport.ConnectionFailed',
+))
+
+
+class RetryPolicy:
+    """Decides whether and how long to wait before trying a failed call again.
+
+    `sleep` and `rand` are injectable so that unit tests run instantly and deterministically.
+    """
+
+    def __init__(self, *, max_attempts=8, base_delay=0.5, max_delay=20.0, max_total_wait=90.0,
+                 sleep=time.sleep, rand=random.random, clock=time.monotonic):
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_total_wait = max_total_wait
+        self.sleep = sleep
+        self.rand = rand
+        self.clock = clock
+
+    @staticmethod
+    def is_throttling(err):
+        """Throttling, unavailability, 5xx and transport failures: worth another try after a pause."""
+        if err.code in THROTTLING_CODES or err.code.startswith('Throttling'):
+            return True
+        return bool(err.status and err.status >= 500)
+
+    def delay(self, attempt, err=None):
+        """Seconds to wait before attempt number `attempt + 1` (attempt counts from 1)."""
+        if err is not None and err.retry_after:
+            # the service told us how long; add a little jitter so that parallel clients spread out
+            return min(err.retry_after + self.rand() * self.base_delay, self.max_delay)
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return self.rand() * ceiling
+
+    def run(self, func, *, extra_codes=(), extra_timeout=None, product=None, action=None):
+        """Call `func()` until it succeeds, fails with a non-retryable error, or the bounds are hit.
+
+        `extra_codes` are retried only while the time spent waiting stays under `extra_timeout`
+        (default: the policy's total bound), so an eventual-consistency wait is bounded separately
+        from throttling.
+        """
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return func()
+            except Exception as exc:  # pylint: disable=broad-except
+                if not is_api_exception(exc):
+                    raise
+                err = from_exception(exc, product=product, action=action)
+                err.attempts = attempt
+                throttled = self.is_throttling(err)
+                eventual = not throttled and bool(extra_codes) and err.matches(*extra_codes)
+                if not (throttled or eventual):
+                    raise err from None
+                if throttled and attempt >= self.max_attempts:
+                    raise err from None
+                bound = self.max_total_wait
+                pause = self.delay(attempt, err)
+                if eventual:
+                    # waiting for the service to catch up: bounded by time, never a busy loop
+                    bound = self.max_total_wait if extra_timeout is None else extra_timeout
+                    pause = max(pause, self.base_delay)
+                if waited + pause > bound:
+                    # one last, shorter wait if any budget is left, else give up
+                    pause = bound - waited
+                    if pause <= 0:
+                        raise err from None
+                self.sleep(pause)
+                waited += pause

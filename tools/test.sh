@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Every test of the collection, in the order a failure is cheapest to find:
+#   changelog + docs lint, ansible-test sanity, unit tests, emulator tests, integration tests
+#   against the emulator, ansible-lint, then build/install/ansible-doc/ansible-builder checks.
+# Usage: tools/test.sh [step ...]   (steps: lint sanity units emulator integration ansible-lint package)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=$(pwd)
+t0=$(date +%s)
+step() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
+
+tools/bootstrap.sh
+export PATH="$SRC/.venv/bin:$PATH"
+export ANSIBLE_NOCOLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
+python tools/ansible_test_setup.py
+
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(lint sanity units emulator integration ansible-lint package)
+
+DEST=$(tools/workspace.sh)
+WS=$(dirname "$(dirname "$(dirname "$DEST")")")
+export ANSIBLE_COLLECTIONS_PATH="$WS"
+cd "$DEST"
+
+for s in "${steps[@]}"; do
+  case "$s" in
+    lint)
+      step "changelog and documentation lint"
+      antsibull-changelog lint
+      antsibull-docs lint-collection-docs --plugin-docs .
+      ;;
+    sanity)
+      step "ansible-test sanity"
+      ansible-test sanity --python 3.11 --venv --color no
+      ;;
+    units)
+      step "ansible-test units"
+      ansible-test units --python 3.11 --local --color no
+      ;;
+    emulator)
+      step "emulator tests"
+      python -m pytest -q -p no:cacheprovider tests/emulator/tests
+      ;;
+    integration)
+      step "ansible-test integration (against the emulator)"
+      python tools/with_emulator.py --config-out tests/integration/integration_config.yml -- \
+        ansible-test integration --python 3.11 --local --color no
+      ;;
+    ansible-lint)
+      step "ansible-lint (production profile)"
+      ansible-lint --nocolor -q
+      ;;
+    package)
+      step "build, install, ansible-doc, ansible-builder"
+      tools/package_check.sh "$WS"
+      ;;
+    *) echo "unknown step $s" >&2; exit 2 ;;
+  esac
+done
+step "all ${#steps[@]} steps passed"

@@ -3,6 +3,8 @@
 #   changelog + docs lint, ansible-test sanity, unit tests, emulator tests, integration tests
 #   against the emulator, ansible-lint, then build/install/ansible-doc/ansible-builder checks.
 # Usage: tools/test.sh [step ...]   (steps: lint sanity units emulator integration ansible-lint package)
+#   INTEGRATION_TARGETS="ram_role ram_policy" tools/test.sh integration   runs only those targets
+#   UNIT_TESTS="tests/unit/plugins/modules/test_ram_role.py" tools/test.sh units   runs only those files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
@@ -17,8 +19,10 @@ python tools/ansible_test_setup.py
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(lint sanity units emulator integration ansible-lint package)
 
+# a fresh workspace per run (several runs may go on at once); removed at exit unless KEEP_WS=1
 DEST=$(tools/workspace.sh)
 WS=$(dirname "$(dirname "$(dirname "$DEST")")")
+[ "${KEEP_WS:-0}" = 1 ] || trap 'rm -rf "$WS"' EXIT
 export ANSIBLE_COLLECTIONS_PATH="$WS"
 cd "$DEST"
 
@@ -35,7 +39,7 @@ for s in "${steps[@]}"; do
       ;;
     units)
       step "ansible-test units"
-      ansible-test units --python 3.11 --local --color no
+      ansible-test units --python 3.11 --local --color no ${UNIT_TESTS:-}
       ;;
     emulator)
       step "emulator tests"
@@ -44,7 +48,7 @@ for s in "${steps[@]}"; do
     integration)
       step "ansible-test integration (against the emulator)"
       python tools/with_emulator.py --config-out tests/integration/integration_config.yml -- \
-        ansible-test integration --python 3.11 --local --color no
+        ansible-test integration --python 3.11 --local --color no ${INTEGRATION_TARGETS:-}
       ;;
     ansible-lint)
       step "ansible-lint (production profile)"

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
-WS=${WS:-${TMPDIR:-/tmp}/alicloud-instance-ram-ws-$(printf '%s' "$SRC" | sha256sum | cut -c1-12)}
+WS=${WS:-$(mktemp -d "${TMPDIR:-/tmp}/alicloud-instance-ram-ws.XXXXXX")}
 DEST="$WS/ansible_collections/alicloud/instance_ram"
 rm -rf "$DEST"
 mkdir -p "$DEST"

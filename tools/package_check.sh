@@ -12,11 +12,24 @@ echo "tarball: $(basename "$tarball") $(du -k "$tarball" | cut -f1) KiB, $(tar -
 if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.ci-venv|tests/output|__pycache__|\.pytest_cache|\.ansible|build)(/|$)|\.pyc$'; then
   echo "package_check: the tarball contains generated files (listed above)" >&2; exit 1
 fi
-ansible-galaxy collection install --offline --force "$tarball" -p "$INSTALLED" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$INSTALLED"
+ansible-galaxy collection install --offline --force "$tarball" -p "$INSTALLED" >/dev/null
 modules=$(ansible-doc -t module -l alicloud.instance_ram | awk '{print $1}')
 [ -n "$modules" ] || { echo "package_check: ansible-doc lists no module" >&2; exit 1; }
 for m in $modules; do ansible-doc -t module "$m" >/dev/null; done
 for l in $(ansible-doc -t lookup -l alicloud.instance_ram | awk '{print $1}'); do ansible-doc -t lookup "$l" >/dev/null; done
 for r in $(ansible-doc -t role -l alicloud.instance_ram | awk '{print $1}' | tr -d ':'); do ansible-doc -t role "$r" >/dev/null; done
 echo "ansible-doc: $(echo "$modules" | wc -w) modules documented"
+
+# Execution environment: the installed collection declares its Python requirements ...
+introspect=$(ansible-builder introspect --sanitize "$INSTALLED")
+echo "$introspect"
+for pkg in $(grep -vE '^\s*(#|$)' requirements.txt | sed -E 's/[<>=!~ ].*//'); do
+  echo "$introspect" | grep -q "^$pkg.*# from collection alicloud.instance_ram" \
+    || { echo "package_check: ansible-builder introspect does not list $pkg from alicloud.instance_ram" >&2; exit 1; }
+done
+# ... and the example EE definition yields a build context
+ansible-builder create -f docs/execution-environment.yml -c "$WORK/ee-context" --output-filename Containerfile >/dev/null
+grep -q 'alicloud.instance_ram' "$WORK/ee-context/_build/requirements.yml"
+[ -s "$WORK/ee-context/Containerfile" ]
+echo "ansible-builder: introspect lists the collection's requirements; create wrote $WORK/ee-context/Containerfile"

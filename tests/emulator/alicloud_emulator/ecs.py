@@ -1,0 +1,396 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ECS 2014-05-26: instances, instance RAM roles, metadata options.
+
+Instances are indexed by id and by (account, region, role), so a 100-id call or a by-role
+page costs O(ids) / O(page), never O(fleet).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+
+from .api import Context, Product
+from .clock import iso_minutes, random_digits, random_lower
+from .errors import ApiError, invalid, missing
+from .params import Params
+from .policy import parse_document, trust_allows
+from .store import Instance, Role, Store
+
+ECS = Product('ECS', '2014-05-26', 'ecs', 'Forbidden.RAM',
+              "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+              'ecs.{region}.aliyuncs.com')
+
+ECS_SERVICE = 'ecs.aliyuncs.com'
+MAX_IDS = 100
+STATUSES = ('Pending', 'Running', 'Starting', 'Stopping', 'Stopped')
+MALFORMED_IDS = ('InvalidInstanceIds.Malformed', 'The specified instanceIds are not valid.')
+OK_CODE = '200'
+
+NOT_FOUND = ('InvalidInstanceId.NotFound', 'The specified instanceId does not exist')
+CLASSIC = ('InvalidNetworkType.MismatchRamRole', 'Ram role cannot be applied to instances of Classic network type.')
+ALREADY_ATTACHED = ('InvalidInstance.RamRoleAlreadyAttached',
+                    'The instance already has a RAM role attached; detach it before attaching another one.')
+NOT_ATTACHED = ('InvalidInstance.RamRoleNotAttached', 'The instance has no RAM role attached.')
+ROLE_MISMATCH = ('InvalidInstance.RamRoleMismatch', 'The RAM role attached to the instance is not the specified RamRoleName.')
+
+
+# ------------------------------------------------------------------------------------ fleet helpers
+def _hex(*parts: str, length: int = 20) -> str:
+    return hashlib.sha1('/'.join(parts).encode()).hexdigest()[:length]
+
+
+def normalise_tags(tags) -> list[dict]:
+    """Tags given as a mapping, or as a list of Key/Value or TagKey/TagValue entries."""
+    if isinstance(tags, dict):
+        return [{'TagKey': str(k), 'TagValue': str(v)} for k, v in tags.items()]
+    return [{'TagKey': t.get('TagKey', t.get('Key')), 'TagValue': str(t.get('TagValue', t.get('Value', '')))}
+            for t in tags or []]
+
+
+def new_instance(store: Store, account_id: str, region_id: str, at: float, **fields) -> Instance:
+    """Create (and index) one instance; unspecified fields get realistic defaults."""
+    fields = {k: v for k, v in fields.items() if v is not None}
+    instance_id = fields.pop('instance_id', None) or f'i-{random_lower(20)}'
+    if instance_id in store.instances:
+        raise ValueError(f'instance {instance_id} already exists')
+    zone_id = fields.pop('zone_id', None) or f'{region_id}-a'
+    network_type = fields.pop('network_type', 'vpc')
+    if network_type not in ('vpc', 'classic'):
+        raise ValueError('network_type must be vpc or classic')
+    vswitch_id = vpc_id = ''
+    if network_type == 'vpc':
+        vswitch_id = fields.pop('vswitch_id', None) or f'vsw-{_hex(account_id, region_id, zone_id)}'
+        vpc_id = fields.pop('vpc_id', None) or f'vpc-{_hex(vswitch_id)}'
+    fields.pop('vswitch_id', None)
+    fields.pop('vpc_id', None)
+    role = fields.pop('ram_role', '')
+    policy = fields.pop('ram_role_policy', None)
+    fields['tags'] = normalise_tags(fields.get('tags'))
+    status = fields.setdefault('status', 'Running')
+    if status not in STATUSES:
+        raise ValueError(f'status must be one of {", ".join(STATUSES)}')
+    octets = [int(c, 16) for c in _hex(instance_id, length=4)]
+    instance = Instance(
+        instance_id=instance_id, account_id=account_id, region_id=region_id, zone_id=zone_id,
+        name=fields.pop('name', None) or instance_id, network_type=network_type, vpc_id=vpc_id, vswitch_id=vswitch_id,
+        private_ip=f'172.{16 + octets[0]}.{octets[1] * 16 + octets[2]}.{octets[3] * 15 + 2}',
+        hostname=fields.pop('hostname', None) or f'iZ{instance_id[2:]}Z', creation_time=at,
+        security_group_ids=fields.pop('security_group_ids', None) or [f'sg-{_hex(account_id, region_id, vpc_id)}'],
+        **fields)
+    store.add_instance(instance)
+    if role:
+        store.bind_role(instance, role, policy)
+    return instance
+
+
+def instance_view(inst: Instance, at: float) -> dict:
+    vpc = inst.network_type == 'vpc'
+    return {
+        'InstanceId': inst.instance_id, 'InstanceName': inst.name, 'HostName': inst.hostname,
+        'Description': inst.description, 'RegionId': inst.region_id, 'ZoneId': inst.zone_id,
+        'Status': inst.current_status(at), 'InstanceNetworkType': inst.network_type,
+        'InstanceType': inst.instance_type, 'InstanceTypeFamily': inst.instance_type.rsplit('.', 1)[0],
+        'ImageId': inst.image_id, 'Cpu': 2, 'Memory': 8192, 'OSType': 'linux',
+        'OSName': 'Alibaba Cloud Linux  3.2104 LTS 64位', 'OSNameEn': 'Alibaba Cloud Linux  3.2104 LTS 64 bit',
+        'InstanceChargeType': 'PostPaid', 'InternetChargeType': 'PayByTraffic', 'InternetMaxBandwidthIn': 0,
+        'InternetMaxBandwidthOut': 0, 'CreationTime': iso_minutes(inst.creation_time),
+        'StartTime': iso_minutes(inst.running_at or inst.creation_time), 'ExpiredTime': '2099-12-31T15:59Z',
+        'SerialNumber': f'{_hex(inst.instance_id, length=8)}-{_hex("sn", inst.instance_id, length=4)}',
+        'ResourceGroupId': '', 'DeletionProtection': False, 'IoOptimized': True, 'DeviceAvailable': True,
+        'Recyclable': False, 'StoppedMode': 'Not-applicable', 'SpotStrategy': 'NoSpot', 'KeyPairName': '',
+        'VpcAttributes': {'VpcId': inst.vpc_id, 'VSwitchId': inst.vswitch_id, 'NatIpAddress': '',
+                          'PrivateIpAddress': {'IpAddress': [inst.private_ip] if vpc else []}},
+        'InnerIpAddress': {'IpAddress': [] if vpc else [inst.private_ip]},
+        'PublicIpAddress': {'IpAddress': []},
+        'EipAddress': {'AllocationId': '', 'IpAddress': '', 'InternetChargeType': '', 'IsSupportUnassociate': True},
+        'SecurityGroupIds': {'SecurityGroupId': list(inst.security_group_ids)},
+        'Tags': {'Tag': [dict(t) for t in inst.tags]},
+        'MetadataOptions': {'HttpEndpoint': inst.http_endpoint, 'HttpTokens': inst.http_tokens,
+                            'HttpPutResponseHopLimit': inst.hop_limit, 'InstanceMetadataTags': inst.metadata_tags},
+        'OperationLocks': {'LockReason': []},
+    }
+
+
+def _find(ctx: Context, instance_id: str, region: str | None) -> Instance | None:
+    inst = ctx.store.instances.get(instance_id)
+    if inst is None or inst.account_id != ctx.account.account_id or (region is not None and inst.region_id != region):
+        return None
+    return inst
+
+
+def ecs_role(ctx: Context, name: str, not_ecs_status: int) -> Role:
+    """The role as ECS sees it: invisible during the consistency delay, and it must trust ECS."""
+    role = ctx.store.find_role(ctx.account, name)
+    if role is None or not ctx.store.role_visible_to_ecs(role, ctx.now):
+        raise ApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', 404)
+    if not trust_allows(role.trust, 'Service', [ECS_SERVICE]):
+        raise ApiError('InvalidRamRole.NotEcsRole',
+                       'The specified ram role is not authorized for ecs, please check your role policy.', not_ecs_status)
+    ctx.authorize('ram:PassRole', [ctx.account.role_arn(role.name)], 'InvalidUser.PassRoleForbidden',
+                  'The RAM user does not have the privilege to pass a RAM role.')
+    return role
+
+
+def _instance_ids(params: Params, required: bool = True) -> list[str] | None:
+    return params.id_list('InstanceIds', MAX_IDS, *MALFORMED_IDS, required=required)
+
+
+def _instance_arns(ctx: Context) -> list[str]:
+    """ARNs of the instances a call names (a role session must be allowed on each)."""
+    region = ctx.params.str('RegionId') or '*'
+    prefix = f'acs:ecs:{region}:{ctx.account.account_id}:instance/'
+    try:
+        ids = json.loads(ctx.params.str('InstanceIds') or '[]')
+    except ValueError:
+        ids = []
+    ids = [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
+    ids += ctx.params.repeat('InstanceId') + [i for i in [ctx.params.str('InstanceId')] if i]
+    return [prefix + i for i in ids] or [prefix + '*']
+
+
+def _result(instance_id: str, error: tuple[str, str] | None, ok_message: str) -> dict:
+    code, message = error or (OK_CODE, ok_message)
+    return {'InstanceId': instance_id, 'Success': error is None, 'Code': code, 'Message': message}
+
+
+# ------------------------------------------------------------------------------------ instance RAM roles
+@ECS.action('AttachInstanceRamRole', _instance_arns)
+def attach_instance_ram_role(ctx: Context) -> dict:
+    p = ctx.params
+    region = p.str('RegionId', required=True)
+    name = p.str('RamRoleName', required=True)
+    ids = _instance_ids(p)
+    policy = p.str('Policy', max_len=1024)
+    if policy is not None:
+        parse_document(policy, code='InvalidParameter')
+    role = ecs_role(ctx, name, 404)
+    results = []
+    for instance_id in ids:
+        inst = _find(ctx, instance_id, region)
+        error = None
+        if inst is None:
+            error = NOT_FOUND
+        elif inst.network_type != 'vpc':
+            error = CLASSIC
+        elif inst.ram_role:
+            error = ALREADY_ATTACHED
+        else:
+            ctx.store.bind_role(inst, role.name, policy)
+        results.append(_result(instance_id, error, 'success'))
+    return {'RamRoleName': name, 'TotalCount': len(results), 'FailCount': sum(not r['Success'] for r in results),
+            'AttachInstanceRamRoleResults': {'AttachInstanceRamRoleResult': results}}
+
+
+@ECS.action('DetachInstanceRamRole', _instance_arns)
+def detach_instance_ram_role(ctx: Context) -> dict:
+    p = ctx.params
+    region = p.str('RegionId', required=True)
+    ids = _instance_ids(p)
+    name = p.str('RamRoleName')
+    if name:
+        ctx.authorize('ram:PassRole', [ctx.account.role_arn(name)], 'InvalidUser.PassRoleForbidden',
+                      'The RAM user does not have the privilege to pass a RAM role.')
+    results = []
+    for instance_id in ids:
+        inst = _find(ctx, instance_id, region)
+        error = None
+        detached = []
+        if inst is None:
+            error = NOT_FOUND
+        elif inst.network_type != 'vpc':
+            error = CLASSIC
+        elif not inst.ram_role:
+            error = NOT_ATTACHED
+        elif name and inst.ram_role.lower() != name.lower():
+            error = ROLE_MISMATCH
+        else:
+            detached.append({'InstanceId': instance_id, 'RamRoleName': inst.ram_role})
+            ctx.store.unbind_role(inst)
+        row = _result(instance_id, error, 'Success')
+        row['InstanceRamRoleSets'] = {'InstanceRamRoleSet': detached}
+        results.append(row)
+    return {'RamRoleName': name or '', 'TotalCount': len(results), 'FailCount': sum(not r['Success'] for r in results),
+            'DetachInstanceRamRoleResults': {'DetachInstanceRamRoleResult': results}}
+
+
+@ECS.action('DescribeInstanceRamRole', _instance_arns)
+def describe_instance_ram_role(ctx: Context) -> dict:
+    p = ctx.params
+    region = p.str('RegionId', required=True)
+    ids = _instance_ids(p, required=False)
+    name = p.str('RamRoleName')
+    if ids is None and not name:
+        raise ApiError('InvalidParameter.AllEmpty', 'At least one of InstanceIds and RamRoleName must be specified.', 403)
+    size = p.int('PageSize', 10, 1, 50)
+    start = (p.int('PageNumber', 1, 1) - 1) * size
+    if ids is not None:
+        found = []
+        for instance_id in ids:
+            inst = _find(ctx, instance_id, region)
+            if inst is None:
+                raise ApiError(*NOT_FOUND, 404)
+            if inst.network_type != 'vpc':
+                raise ApiError(*CLASSIC, 403)
+            if not name or inst.ram_role.lower() == name.lower():
+                found.append(inst)
+        total, page = len(found), found[start:start + size]
+    else:
+        index = ctx.store.instances_with_role(ctx.account.account_id, region, name)
+        total = len(index)
+        page = [ctx.store.instances[i] for i in itertools.islice(index, start, start + size)]
+    rows = [{'InstanceId': inst.instance_id, 'RamRoleName': inst.ram_role} for inst in page]
+    return {'RegionId': region, 'TotalCount': total, 'InstanceRamRoleSets': {'InstanceRamRoleSet': rows}}
+
+
+# ------------------------------------------------------------------------------------ instances
+def _encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f'offset:{offset}'.encode()).decode().rstrip('=')
+
+
+def _decode_token(token: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token + '=' * (-len(token) % 4)).decode()
+        kind, _, number = text.partition(':')
+        if kind == 'offset' and number.isdigit():
+            return int(number)
+    except ValueError:
+        pass
+    raise invalid('NextToken')
+
+
+def _describe_filter(p: Params):
+    wanted = {field: p.str(param) for field, param in (
+        ('vpc_id', 'VpcId'), ('vswitch_id', 'VSwitchId'), ('zone_id', 'ZoneId'), ('name', 'InstanceName'),
+        ('network_type', 'InstanceNetworkType'), ('instance_type', 'InstanceType'), ('image_id', 'ImageId'))}
+    wanted = {k: v for k, v in wanted.items() if v is not None}
+    status = p.choice('Status', STATUSES)
+    tags = [(t.get('Key'), t.get('Value')) for t in p.repeat_struct('Tag') if t.get('Key')]
+
+    def keep(inst: Instance, at: float) -> bool:
+        if any(getattr(inst, k) != v for k, v in wanted.items()):
+            return False
+        if status is not None and inst.current_status(at) != status:
+            return False
+        return all(any(t['TagKey'] == k and (v is None or t['TagValue'] == v) for t in inst.tags) for k, v in tags)
+    return keep
+
+
+@ECS.action('DescribeInstances', _instance_arns)
+def describe_instances(ctx: Context) -> dict:
+    p = ctx.params
+    region = p.str('RegionId', required=True)
+    ids = _instance_ids(p, required=False)
+    keep = _describe_filter(p)
+    pool = (ctx.store.instances[i] for i in ids if i in ctx.store.instances) if ids is not None \
+        else ctx.store.instances.values()
+    account_id = ctx.account.account_id
+    found = [i for i in pool if i.account_id == account_id and i.region_id == region and keep(i, ctx.now)]
+    body = {'TotalCount': len(found)}
+    if 'NextToken' in p or 'MaxResults' in p:
+        size = p.int('MaxResults', 10, 1, 100)
+        start = _decode_token(p.str('NextToken')) if 'NextToken' in p else 0
+    else:
+        size = p.int('PageSize', 10, 1, 100)
+        number = p.int('PageNumber', 1, 1)
+        start = (number - 1) * size
+        body.update(PageNumber=number, PageSize=size)
+    page = found[start:start + size]
+    body['NextToken'] = _encode_token(start + size) if start + size < len(found) else ''
+    body['Instances'] = {'Instance': [instance_view(i, ctx.now) for i in page]}
+    return body
+
+
+def _run_fingerprint(p: Params) -> str:
+    return hashlib.sha256(json.dumps(sorted((k, v) for k, v in p.values.items() if k != 'ClientToken')).encode()).hexdigest()
+
+
+@ECS.action('RunInstances', _instance_arns)
+def run_instances(ctx: Context) -> dict:
+    p = ctx.params
+    region = p.str('RegionId', required=True)
+    vswitch_id = p.str('VSwitchId', required=True)
+    image_id = p.str('ImageId', required=True)
+    instance_type = p.str('InstanceType', required=True)
+    amount = p.int('Amount', 1, 1, 100)
+    token = p.str('ClientToken', max_len=64)
+    account = ctx.account
+    if token:
+        previous = account.client_tokens.get(token)
+        if previous is not None:
+            if previous['fingerprint'] != _run_fingerprint(p):
+                raise ApiError('IdempotentParameterMismatch',
+                               'The request uses the same client token as a previous, but non-identical request.')
+            return {'InstanceIdSets': {'InstanceIdSet': list(previous['ids'])}, 'OrderId': previous['order'], 'TradePrice': 0.0}
+    role = ecs_role(ctx, p.str('RamRoleName'), 401) if 'RamRoleName' in p else None
+    tags = [t for t in p.repeat_struct('Tag') if t.get('Key')]
+    groups = p.repeat('SecurityGroupIds') or [g for g in [p.str('SecurityGroupId')] if g] or None
+    fields = {
+        'name': p.str('InstanceName'), 'hostname': p.str('HostName'), 'description': p.str('Description', ''),
+        'zone_id': p.str('ZoneId'), 'vswitch_id': vswitch_id, 'image_id': image_id, 'instance_type': instance_type,
+        'security_group_ids': groups, 'tags': tags, 'status': 'Pending',
+        'running_at': ctx.now + ctx.settings.instance_boot_seconds,
+        'http_tokens': p.choice('HttpTokens', ('optional', 'required'), 'optional'),
+        'http_endpoint': p.choice('HttpEndpoint', ('enabled', 'disabled'), 'enabled'),
+        'ram_role': role.name if role else '',
+    }
+    ids = [new_instance(ctx.store, account.account_id, region, ctx.now, **fields).instance_id for _ in range(amount)]
+    order = random_digits(15)
+    if token:
+        account.client_tokens[token] = {'fingerprint': _run_fingerprint(p), 'ids': ids, 'order': order}
+    return {'InstanceIdSets': {'InstanceIdSet': ids}, 'OrderId': order, 'TradePrice': 0.0}
+
+
+def _deletable(ctx: Context, ids: list[str], region: str | None) -> list[Instance]:
+    force = ctx.params.bool('Force', False)
+    found = []
+    for instance_id in ids:
+        inst = _find(ctx, instance_id, region)
+        if inst is None:
+            raise ApiError(*NOT_FOUND, 404)
+        if inst.current_status(ctx.now) != 'Stopped' and not force:
+            raise ApiError('IncorrectInstanceStatus',
+                           'The current status of the resource does not support this operation.', 403)
+        found.append(inst)
+    return found
+
+
+@ECS.action('DeleteInstance', _instance_arns)
+def delete_instance(ctx: Context) -> dict:
+    for inst in _deletable(ctx, [ctx.params.str('InstanceId', required=True)], None):
+        ctx.store.remove_instance(inst)
+    return {}
+
+
+@ECS.action('DeleteInstances', _instance_arns)
+def delete_instances(ctx: Context) -> dict:
+    region = ctx.params.str('RegionId', required=True)
+    ids = list(dict.fromkeys(ctx.params.repeat('InstanceId')))
+    if not ids:
+        raise missing('InstanceId.1')
+    if len(ids) > MAX_IDS:
+        raise invalid('InstanceId', f'At most {MAX_IDS} instances per call.')
+    for inst in _deletable(ctx, ids, region):
+        ctx.store.remove_instance(inst)
+    return {}
+
+
+@ECS.action('ModifyInstanceMetadataOptions', _instance_arns)
+def modify_instance_metadata_options(ctx: Context) -> dict:
+    p = ctx.params
+    region = p.str('RegionId', required=True)
+    instance_id = p.str('InstanceId', required=True)
+    tokens = p.choice('HttpTokens', ('optional', 'required'))
+    endpoint = p.choice('HttpEndpoint', ('enabled', 'disabled'))
+    hop_limit = p.int('HttpPutResponseHopLimit', None, 1, 64)
+    tags = p.choice('InstanceMetadataTags', ('enabled', 'disabled'))
+    inst = _find(ctx, instance_id, region)
+    if inst is None:
+        raise ApiError(*NOT_FOUND, 404)
+    inst.http_tokens = tokens or inst.http_tokens
+    inst.http_endpoint = endpoint or inst.http_endpoint
+    inst.hop_limit = hop_limit or inst.hop_limit
+    inst.metadata_tags = tags or inst.metadata_tags
+    return {}

@@ -1,0 +1,76 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Injected faults, off by default: throttling, 5xx, dropped connections, slow responses."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+KINDS = ('throttle', 'error', 'drop', 'delay')
+_DEFAULTS = {
+    'throttle': ('Throttling', 400),
+    'error': ('InternalError', 500),
+}
+MESSAGES = {
+    'Throttling': 'Request was denied due to request throttling.',
+    'Throttling.User': 'Request was denied due to user flow control.',
+    'Throttling.Api': 'Request was denied due to api flow control.',
+    'InternalError': 'The request processing has failed due to some unknown error, exception or failure.',
+    'ServiceUnavailable': 'The request has failed due to a temporary failure of the server.',
+}
+
+
+@dataclass
+class Fault:
+    id: int
+    kind: str
+    action: str = '*'
+    product: str | None = None
+    count: int | None = None  # remaining matching calls; None = until cleared
+    code: str | None = None
+    status: int | None = None
+    message: str | None = None
+    retry_after: int | None = None  # x-acs-retry-after header value (the SDK reads it as milliseconds)
+    delay_ms: int = 0
+
+    def matches(self, product: str, action: str) -> bool:
+        return (self.action in ('*', action)) and (self.product is None or self.product.lower() == product.lower())
+
+
+class Faults:
+    def __init__(self):
+        self.rules: list[Fault] = []
+        self._next_id = 1
+
+    def add(self, kind: str, action: str = '*', product: str | None = None, count: int | None = None,
+            code: str | None = None, status: int | None = None, message: str | None = None,
+            retry_after: int | None = None, delay_ms: int = 0) -> Fault:
+        if kind not in KINDS:
+            raise ValueError(f'kind must be one of {", ".join(KINDS)}')
+        if count is not None and count < 1:
+            raise ValueError('count must be a positive integer or null')
+        default_code, default_status = _DEFAULTS.get(kind, (None, None))
+        code = code or default_code
+        if code == 'ServiceUnavailable' and status is None:
+            status = 503
+        fault = Fault(self._next_id, kind, action, product, count, code, status or default_status,
+                      message or MESSAGES.get(code or '', code), retry_after, int(delay_ms))
+        self._next_id += 1
+        self.rules.append(fault)
+        return fault
+
+    def take(self, product: str, action: str) -> Fault | None:
+        """The first rule matching this call, consuming one of its counts."""
+        for fault in self.rules:
+            if fault.matches(product, action):
+                if fault.count is not None:
+                    fault.count -= 1
+                    if fault.count == 0:
+                        self.rules.remove(fault)
+                return fault
+        return None
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+    def describe(self) -> list[dict]:
+        return [asdict(f) for f in self.rules]

@@ -1,0 +1,162 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ECS instance metadata service (100.100.100.200), for every emulated instance.
+
+An instance is reached as itself either through the emulator used as an HTTP proxy with the
+instance id as proxy user name (``http://<instance-id>@127.0.0.1:PORT``; clients send
+``Proxy-Authorization: Basic base64("<instance-id>:")``) or at ``/_imds/<instance-id>/latest/...``.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from typing import TYPE_CHECKING
+
+from .clock import iso, now, random_alnum, request_id
+from .dispatch import RawRequest, Reply, apply_faults
+from .ecs import ECS_SERVICE
+from .policy import trust_allows
+from .store import Instance, Store, TempCredential
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+TTL_HEADER = 'X-aliyun-ecs-metadata-token-ttl-seconds'
+TOKEN_HEADER = 'X-aliyun-ecs-metadata-token'
+TOKEN_PATH = '/latest/api/token'
+CREDENTIALS_PATH = '/latest/meta-data/ram/security-credentials/'
+MAX_TOKEN_TTL = 21600
+MAX_ROTATION_LEAD = 1800  # a new credential is served 30 minutes before the previous one expires
+_TOKEN_PRUNE_THRESHOLD = 1024
+
+_ITEMS = {
+    'instance-id': lambda i: i.instance_id, 'region-id': lambda i: i.region_id, 'zone-id': lambda i: i.zone_id,
+    'hostname': lambda i: i.hostname, 'private-ipv4': lambda i: i.private_ip, 'vpc-id': lambda i: i.vpc_id,
+    'vswitch-id': lambda i: i.vswitch_id, 'instance/instance-type': lambda i: i.instance_type,
+    'image-id': lambda i: i.image_id, 'owner-account-id': lambda i: i.account_id,
+}
+
+
+def _text(status: int, body: str) -> Reply:
+    return Reply(status, body, {})
+
+
+def proxy_user(headers) -> str | None:
+    """The user name of a ``Proxy-Authorization: Basic`` header."""
+    scheme, _, value = headers.get('Proxy-Authorization', '').partition(' ')
+    if scheme.lower() != 'basic':
+        return None
+    try:
+        user = base64.b64decode(value.strip(), validate=True).decode().partition(':')[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user or None
+
+
+def _action(method: str, path: str) -> str:
+    if path == TOKEN_PATH:
+        return 'MetadataToken'
+    if path == CREDENTIALS_PATH:
+        return 'MetadataRoleName'
+    if path.startswith(CREDENTIALS_PATH):
+        return 'MetadataCredentials'
+    return 'MetadataItem' if method == 'GET' else 'MetadataUnknown'
+
+
+def instance_credential(store: Store, inst: Instance, at: float) -> TempCredential | None:
+    """The STS credential of the role bound to ``inst``, rotated ahead of its expiry; None without a usable role."""
+    account = store.accounts.get(inst.account_id)
+    role = store.find_role(account, inst.ram_role) if account else None
+    if role is None or not trust_allows(role.trust, 'Service', [ECS_SERVICE]):
+        return None
+    lifetime = store.settings.credential_lifetime
+    cred = store.credentials.get(inst.imds_credential or '')
+    if cred is None or cred.role_id != role.role_id or cred.expiration - at <= min(MAX_ROTATION_LEAD, lifetime / 2):
+        cred = store.mint_credential(account, role, inst.instance_id, lifetime, 'InstanceMetadata',
+                                     policy=inst.ram_role_policy, instance_id=inst.instance_id)
+        inst.imds_credential = cred.access_key_id
+    return cred
+
+
+def _issue_token(store: Store, inst: Instance, headers, at: float) -> Reply:
+    if 'X-Forwarded-For' in headers:
+        return _text(403, 'A token request must not carry X-Forwarded-For.')
+    raw = headers.get(TTL_HEADER)
+    if raw is None:
+        return _text(400, f'Missing header {TTL_HEADER}.')
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_TOKEN_TTL:
+        return _text(400, f'{TTL_HEADER} must be an integer from 1 to {MAX_TOKEN_TTL}.')
+    if len(store.imds_tokens) > _TOKEN_PRUNE_THRESHOLD:
+        for token, (_, expires) in list(store.imds_tokens.items()):
+            if expires <= at:
+                del store.imds_tokens[token]
+    token = random_alnum(56)
+    store.imds_tokens[token] = (inst.instance_id, at + int(raw))
+    return _text(200, token)
+
+
+def _token_error(store: Store, inst: Instance, headers, at: float) -> Reply | None:
+    token = headers.get(TOKEN_HEADER)
+    if token is None:
+        if inst.http_tokens == 'required':
+            return _text(401, 'This instance requires a metadata token (security hardening mode).')
+        return None
+    owner, expires = store.imds_tokens.get(token, (None, 0.0))
+    if owner != inst.instance_id or expires <= at:
+        return _text(401, 'The metadata token is invalid or expired.')
+    return None
+
+
+def serve(store: Store, instance_id: str | None, method: str, path: str, headers, at: float) -> Reply:
+    inst = store.instances.get(instance_id or '')
+    if inst is None:
+        return _text(404, f'No emulated instance "{instance_id}".')
+    if inst.http_endpoint != 'enabled':
+        return _text(403, 'The metadata service of this instance is disabled.')
+    if method == 'PUT' and path == TOKEN_PATH:
+        return _issue_token(store, inst, headers, at)
+    if method != 'GET':
+        return _text(405, 'Method not allowed.')
+    error = _token_error(store, inst, headers, at)
+    if error is not None:
+        return error
+    if path == CREDENTIALS_PATH:
+        return _text(200, inst.ram_role) if inst.ram_role else _text(404, 'No RAM role is attached to this instance.')
+    if path.startswith(CREDENTIALS_PATH):
+        name = path[len(CREDENTIALS_PATH):]
+        cred = instance_credential(store, inst, at) if name and name.lower() == inst.ram_role.lower() else None
+        if cred is None:
+            return _text(404, f'No credentials for role "{name}" on this instance.')
+        return Reply(200, {'AccessKeyId': cred.access_key_id, 'AccessKeySecret': cred.secret,
+                           'Expiration': iso(cred.expiration), 'SecurityToken': cred.token,
+                           'LastUpdated': iso(cred.issued_at), 'Code': 'Success'}, {})
+    item = path.removeprefix('/latest/meta-data/')
+    if item in _ITEMS:
+        return _text(200, _ITEMS[item](inst))
+    return _text(404, 'Not found.')
+
+
+async def handle_metadata(emu: Emulator, req: RawRequest, proxied: bool) -> Reply | None:
+    if proxied:
+        instance_id, path = proxy_user(req.headers), req.path
+        if instance_id is None:
+            return _text(407, 'Use http://<instance-id>@<emulator host:port> as the proxy to pick the instance.')
+    else:
+        _, _, rest = req.path.partition('/_imds/')
+        instance_id, _, tail = rest.partition('/')
+        path = f'/{tail}'
+    action = _action(req.method, path)
+    fault = await apply_faults(emu, 'IMDS', action)
+    started = time.perf_counter()
+    if fault is None or fault.kind == 'delay':
+        reply = serve(emu.store, instance_id, req.method, path, req.headers, now())
+    elif fault.kind == 'drop':
+        reply = None
+    else:
+        reply = _text(fault.status, fault.message)
+    emu.calllog.record('IMDS', action, {'InstanceId': instance_id or '', 'Path': path},
+                       status=reply.status if reply else 0, code=None if reply and reply.status == 200 else 'MetadataError',
+                       request_id=request_id(), access_key_id=None, account_id=None, principal=f'instance/{instance_id}',
+                       fault=fault.kind if fault else None, duration_ms=round((time.perf_counter() - started) * 1000, 3))
+    return reply

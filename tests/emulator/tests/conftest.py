@@ -1,0 +1,56 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One emulator process per test module, reset before every test; SDK client factories."""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from alicloud_emulator.testing import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+
+from helpers import sdk_config  # noqa: E402  pylint: disable=wrong-import-position
+
+
+@pytest.fixture(scope='module')
+def emulator_process():
+    with EmulatorProcess() as process:
+        yield process
+
+
+@pytest.fixture
+def emu(emulator_process):
+    emulator_process.control.reset()
+    return emulator_process
+
+
+@pytest.fixture
+def control(emu):
+    return emu.control
+
+
+@pytest.fixture
+def ram(emu):
+    from alibabacloud_ram20150501.client import Client  # pylint: disable=import-outside-toplevel
+    return Client(sdk_config(emu))
+
+
+@pytest.fixture
+def ecs(emu):
+    from alibabacloud_ecs20140526.client import Client  # pylint: disable=import-outside-toplevel
+    return Client(sdk_config(emu))
+
+
+@pytest.fixture
+def kms(emu):
+    from alibabacloud_kms20160120.client import Client  # pylint: disable=import-outside-toplevel
+    return Client(sdk_config(emu))
+
+
+@pytest.fixture
+def sts(emu):
+    from alibabacloud_sts20150401.client import Client  # pylint: disable=import-outside-toplevel
+    return Client(sdk_config(emu))

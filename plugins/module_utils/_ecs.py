@@ -2,12 +2,84 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # This module_utils file is private to the collection: its API may change at any time.
-"""ECS operations: batched reads and writes of instance RAM role bindings, instance create and normaliser."""
+"""ECS operations: batched reads and writes of instance RAM role bindings, instance create and normaliser.
+
+The binding engine is shared by ecs_instance_ram_role and ecs_instance (one implementation):
+
+1. `read_roles`: DescribeInstanceRamRole, 100 ids a call, 50 a page. A missing or classic-network
+   id fails the whole call; only then DescribeInstances finds the culprits of that chunk, they are
+   recorded with the API's code, and the rest of the chunk is described again.
+2. `plan_binding`: one outcome per instance (attached, detached, replaced, unchanged, skipped,
+   failed) with the role before and the role after. Check mode stops here.
+3. `apply_binding`: Attach / Detach in chunks of 100. The per-instance results of those calls are
+   the truth; only instances whose write failed with a code that may mean "it holds a role now"
+   (anything but the definitive codes below) are read again. A replaced instance whose attach
+   fails gets its previous role back.
+"""
 
 from __future__ import annotations
 
-DESCRIBE_ROLE_PAGE_SIZE = 50  # DescribeInstanceRamRole PageSize maximum
+import json
+import time
 
+from ._errors import AlicloudApiError, AlicloudParameterError
+from ._policy import ECS_TRUST_POLICY, trusts_ecs
+from ._ram import get_role, parse_trust_document
+
+IDS_PER_CALL = 100            # InstanceIds limit of Attach/Detach/DescribeInstanceRamRole/DescribeInstances
+DESCRIBE_ROLE_PAGE_SIZE = 50  # DescribeInstanceRamRole PageSize maximum
+DESCRIBE_INSTANCES_PAGE_SIZE = 100  # DescribeInstances MaxResults maximum
+ROLE_VISIBLE_TIMEOUT = 60.0   # seconds an Attach retries InvalidRamRole.NotFound (a role ECS does not see yet)
+
+ATTACHED = 'attached'
+DETACHED = 'detached'
+REPLACED = 'replaced'
+UNCHANGED = 'unchanged'
+SKIPPED = 'skipped'
+FAILED = 'failed'
+ACTIONS = (ATTACHED, DETACHED, REPLACED, UNCHANGED, SKIPPED, FAILED)
+WRITES = (ATTACHED, DETACHED, REPLACED)
+
+NOT_FOUND = 'InvalidInstanceId.NotFound'
+CLASSIC = 'InvalidNetworkType.MismatchRamRole'
+CONFLICT = 'InstanceRamRole.Conflict'  # ours, not the API's: on_conflict=fail found another role
+MESSAGES = {
+    NOT_FOUND: 'The specified instanceId does not exist',
+    CLASSIC: 'Ram role cannot be applied to instances of Classic network type.',
+}
+# Per-instance failure codes after which the instance certainly does not hold the role we sent, so
+# re-reading it is pointless. Any other code (the one for "already holds a role" is undocumented)
+# may hide a concurrent attach, and is settled by reading the instance again.
+DEFINITIVE_CODES = (NOT_FOUND, CLASSIC, 'InvalidInstanceIds.Malformed', 'InvalidUser.PassRoleForbidden',
+                    'InvalidRamRole.NotFound', 'InvalidRamRole.NotEcsRole', 'IncorrectInstanceStatus', 'Forbidden', 'NoPermission')
+# Whole-call errors that concern the instances of one call only; any other whole-call error of an
+# Attach (the role, a permission) would fail every later call the same way, so those are not sent.
+INSTANCE_LEVEL_CODES = ('InvalidInstanceId', 'InvalidInstanceIds', 'InvalidNetworkType', 'IncorrectInstanceStatus')
+
+
+def chunked(items, size=IDS_PER_CALL):
+    """Consecutive slices of `items` of at most `size` elements."""
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def unique_ids(instance_ids, option='instance_ids'):
+    """Ids stripped and de-duplicated, first occurrence order kept; an empty id is refused."""
+    seen = {}
+    for raw in instance_ids or []:
+        iid = str(raw).strip()
+        if not iid:
+            raise AlicloudParameterError(option, 'must not contain an empty instance id')
+        seen.setdefault(iid, None)
+    return list(seen)
+
+
+def ids_param(instance_ids):
+    """InstanceIds as the API wants it: a JSON array in a string."""
+    return json.dumps(list(instance_ids))
+
+
+# ---------------------------------------------------------------- reads
 
 def instances_with_role(ecs, region_id, role_name):
     """Ids of every instance in `region_id` that holds `role_name` (DescribeInstanceRamRole by role, paged)."""
@@ -16,9 +88,470 @@ def instances_with_role(ecs, region_id, role_name):
     while True:
         body = ecs.call('DescribeInstanceRamRole', {'RegionId': region_id, 'RamRoleName': role_name,
                                                     'PageSize': DESCRIBE_ROLE_PAGE_SIZE, 'PageNumber': page})
-        sets = (body.get('InstanceRamRoleSets') or {}).get('InstanceRamRoleSet') or []
+        sets = _role_sets(body)
         found.extend(s['InstanceId'] for s in sets if s.get('RamRoleName') == role_name)
         total = int(body.get('TotalCount') or 0)
         if not sets or page * DESCRIBE_ROLE_PAGE_SIZE >= total:
             return found
         page += 1
+
+
+def _role_sets(body):
+    return (body.get('InstanceRamRoleSets') or {}).get('InstanceRamRoleSet') or []
+
+
+def _describe_roles(ecs, region_id, instance_ids):
+    """{id: role name or None} for at most 100 ids; raises on a whole-call error."""
+    roles = dict.fromkeys(instance_ids)
+    page = 1
+    while True:
+        body = ecs.call('DescribeInstanceRamRole', {'RegionId': region_id, 'InstanceIds': ids_param(instance_ids),
+                                                    'PageSize': DESCRIBE_ROLE_PAGE_SIZE, 'PageNumber': page})
+        sets = _role_sets(body)
+        for entry in sets:
+            if entry.get('InstanceId') in roles:
+                roles[entry['InstanceId']] = entry.get('RamRoleName') or None
+        if not sets or page * DESCRIBE_ROLE_PAGE_SIZE >= int(body.get('TotalCount') or 0):
+            return roles
+        page += 1
+
+
+def describe_instances(ecs, region_id, *, instance_ids=None, name=None, tags=None, vpc_id=None):
+    """Raw DescribeInstances `Instance` entries matching every given filter (paged, 100 ids a call)."""
+    base = {'RegionId': region_id, 'MaxResults': DESCRIBE_INSTANCES_PAGE_SIZE, 'InstanceName': name, 'VpcId': vpc_id,
+            'Tag': [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())] or None}
+    id_chunks = chunked(instance_ids) if instance_ids is not None else [None]
+    found = []
+    for chunk in id_chunks:
+        params = dict(base, InstanceIds=ids_param(chunk) if chunk else None)
+        while True:
+            body = ecs.call('DescribeInstances', params)
+            found.extend((body.get('Instances') or {}).get('Instance') or [])
+            token = body.get('NextToken')
+            if not token:
+                break
+            params = dict(params, NextToken=token)
+    return found
+
+
+def _unreadable(ecs, region_id, instance_ids, err):
+    """After a whole-call error of DescribeInstanceRamRole: which ids are missing or classic, with the API's code."""
+    present = {i['InstanceId']: i.get('InstanceNetworkType') for i in describe_instances(ecs, region_id, instance_ids=instance_ids)}
+    bad = {}
+    for iid in instance_ids:
+        code = NOT_FOUND if iid not in present else CLASSIC if present[iid] == 'classic' else None
+        if code:
+            bad[iid] = (code, err.message if err.code == code else MESSAGES[code])
+    return bad
+
+
+def read_roles(ecs, region_id, instance_ids):
+    """The role of each instance: ({id: role or None}, {id: (code, message)} for those that cannot be read).
+
+    Costs ceil(N/50) DescribeInstanceRamRole calls when every id is a VPC instance that exists.
+    """
+    roles, errors = {}, {}
+    for chunk in chunked(instance_ids):
+        pending = chunk
+        for attempt in range(3):
+            try:
+                roles.update(_describe_roles(ecs, region_id, pending))
+                break
+            except AlicloudApiError as err:
+                if not err.matches(NOT_FOUND, CLASSIC):
+                    raise
+                # the third failure in a row (instances vanishing meanwhile): report it for what is left
+                bad = _unreadable(ecs, region_id, pending, err) if attempt < 2 else {}
+                if not bad:
+                    # the service says something is wrong but not which: report it for every id
+                    bad = dict.fromkeys(pending, (err.code, err.message))
+                errors.update(bad)
+                pending = [i for i in pending if i not in bad]
+                if not pending:
+                    break
+    return roles, errors
+
+
+# ---------------------------------------------------------------- the role pre-check
+
+def ecs_trust_problem(ram, role_name):
+    """None when `role_name` exists and trusts ecs.aliyuncs.com, else a message saying how to fix it (one GetRole)."""
+    role = get_role(ram, role_name)
+    fix = ('an instance RAM role must trust ECS: set the trust policy (for example with alicloud.instance_ram.ram_role, '
+           'option assume_role_policy_document) to ' + json.dumps(ECS_TRUST_POLICY, sort_keys=True))
+    if role is None:
+        return f'RAM role {role_name!r} does not exist; create it first ({fix})'
+    document = parse_trust_document(role)
+    if document is None or not trusts_ecs(document):
+        return f'RAM role {role_name!r} does not trust ecs.aliyuncs.com, so ECS cannot pass it to instances; {fix}'
+    return None
+
+
+# ---------------------------------------------------------------- plan
+
+def outcome(instance_id, role_before, role_after, action, code=None, message=None):
+    """One instance's line of the returned results."""
+    return {'instance_id': instance_id, 'role_before': role_before, 'role_after': role_after,
+            'action': action, 'code': code, 'message': message}
+
+
+def plan_one(instance_id, before, role_name, state='present', on_conflict='fail'):
+    """What should happen to one readable instance holding `before` (None: no role)."""
+    if state == 'absent':
+        if before is not None and role_name in (None, before):
+            return outcome(instance_id, before, None, DETACHED)
+        return outcome(instance_id, before, before, UNCHANGED)
+    if before == role_name:
+        return outcome(instance_id, before, before, UNCHANGED)
+    if before is None:
+        return outcome(instance_id, None, role_name, ATTACHED)
+    if on_conflict == 'replace':
+        return outcome(instance_id, before, role_name, REPLACED)
+    if on_conflict == 'skip':
+        return outcome(instance_id, before, before, SKIPPED, message=f'holds RAM role {before}; left as is (on_conflict=skip)')
+    return outcome(instance_id, before, before, FAILED, CONFLICT,
+                   f'holds RAM role {before}; use on_conflict=replace to swap it for {role_name} or on_conflict=skip to leave it')
+
+
+def plan_binding(instance_ids, roles, errors, role_name, state='present', on_conflict='fail'):
+    """The predicted outcome of every instance, in the given order (what check mode returns)."""
+    results = []
+    for iid in instance_ids:
+        if iid in errors:
+            code, message = errors[iid]
+            results.append(outcome(iid, None, None, FAILED, code, message))
+        else:
+            results.append(plan_one(iid, roles.get(iid), role_name, state, on_conflict))
+    return results
+
+
+# ---------------------------------------------------------------- act
+
+def _succeeded(row):
+    success = row.get('Success')
+    if isinstance(success, str):
+        return success.lower() == 'true'
+    return bool(success) or str(row.get('Code')) == '200'
+
+
+def batch_write(ecs, action, region_id, instance_ids, extra=None, **call_options):
+    """One Attach/DetachInstanceRamRole call: {id: None on success, else (code, message)}.
+
+    An id the response says nothing about is reported with code `Unknown` (settled by a re-read).
+    A whole-call error is raised.
+    """
+    body = ecs.call(action, {'RegionId': region_id, 'InstanceIds': ids_param(instance_ids), **(extra or {})}, **call_options)
+    rows = (body.get(action + 'Results') or {}).get(action + 'Result') or []
+    if not rows and not int(body.get('FailCount') or 0):
+        return dict.fromkeys(instance_ids)
+    found = {}
+    for row in rows:
+        iid = row.get('InstanceId')
+        found[iid] = None if _succeeded(row) else (str(row.get('Code') or 'Unknown'), row.get('Message') or '')
+    return {iid: found.get(iid, ('Unknown', f'{action} returned no result for this instance')) for iid in instance_ids}
+
+
+def _definitive(code):
+    return any(code == c or code.startswith(c + '.') for c in DEFINITIVE_CODES)
+
+
+class _Binder:
+    """Carries out a plan; see apply_binding.
+
+    A write that failed is remembered with its kind, for the re-read that settles it:
+    `attach` (an instance without a role), `swap-detach` and `swap-attach` (the two steps of a
+    replace) and `detach` (state absent).
+    """
+
+    def __init__(self, ecs, region_id, role_name, on_conflict, policy_json, role_wait):
+        self.ecs = ecs
+        self.region_id = region_id
+        self.role_name = role_name
+        self.on_conflict = on_conflict
+        self.policy_json = policy_json
+        self.role_wait = role_wait
+        self.recheck = []   # (kind, result) of writes that failed with a non-definitive code
+        self.rollback = []  # replaced results left without a role: their previous role goes back
+
+    @staticmethod
+    def fail(result, role_after, code, message):
+        result.update(action=FAILED, role_after=role_after, code=code, message=message)
+
+    def failed_write(self, kind, result, role_after, code, message):
+        self.fail(result, role_after, code, message)
+        if not _definitive(code):
+            self.recheck.append((kind, result))
+        elif kind == 'swap-attach':
+            self.rollback.append(result)
+
+    def attach_all(self, results):
+        fatal = None
+        for chunk in chunked([r for r in results if r['action'] in (ATTACHED, REPLACED)]):
+            if fatal is not None:
+                for result in chunk:
+                    self.fail(result, result['role_before'], fatal.code, f'not attempted: {fatal.message}')
+                continue
+            ready = [r for r in chunk if r['action'] == ATTACHED] + self.detach_previous([r for r in chunk if r['action'] == REPLACED])
+            if ready:
+                fatal = self.attach(ready)
+
+    def detach_previous(self, replacing):
+        """Detach the other role of each instance to replace (one call per previous role); the detached ones."""
+        detached = []
+        for previous in sorted({r['role_before'] for r in replacing}):
+            group = [r for r in replacing if r['role_before'] == previous]
+            try:
+                outcome_by_id = batch_write(self.ecs, 'DetachInstanceRamRole', self.region_id, [r['instance_id'] for r in group],
+                                            {'RamRoleName': previous})
+            except AlicloudApiError as err:
+                outcome_by_id = dict.fromkeys([r['instance_id'] for r in group], (err.code, err.message))
+            for result in group:
+                failure = outcome_by_id[result['instance_id']]
+                if failure is None:
+                    detached.append(result)
+                else:
+                    self.failed_write('swap-detach', result, previous, failure[0], f'detaching {previous} failed: {failure[1]}')
+        return detached
+
+    def attach(self, ready):
+        """One AttachInstanceRamRole call; returns the error that makes further attach calls pointless, if any."""
+        extra = {'RamRoleName': self.role_name, 'Policy': self.policy_json}
+        ids = [r['instance_id'] for r in ready]
+        fatal = None
+        try:
+            outcome_by_id = batch_write(self.ecs, 'AttachInstanceRamRole', self.region_id, ids, extra,
+                                        retry_codes=('InvalidRamRole.NotFound',), retry_timeout=self.role_wait)
+        except AlicloudApiError as err:
+            outcome_by_id = dict.fromkeys(ids, (err.code, err.message))
+            fatal = None if err.matches(*INSTANCE_LEVEL_CODES) else err
+        for result in ready:
+            failure = outcome_by_id[result['instance_id']]
+            if failure is not None:
+                kind = 'attach' if result['role_before'] is None else 'swap-attach'
+                if fatal is not None:
+                    # the role or a permission is wrong: nothing to re-read, but a swapped instance gets its role back
+                    self.fail(result, None, *failure)
+                    if kind == 'swap-attach':
+                        self.rollback.append(result)
+                else:
+                    self.failed_write(kind, result, None, *failure)
+        return fatal
+
+    def detach_all(self, results):
+        fatal = None
+        for chunk in chunked([r for r in results if r['action'] == DETACHED]):
+            if fatal is not None:
+                for result in chunk:
+                    self.fail(result, result['role_before'], fatal.code, f'not attempted: {fatal.message}')
+                continue
+            ids = [r['instance_id'] for r in chunk]
+            try:
+                outcome_by_id = batch_write(self.ecs, 'DetachInstanceRamRole', self.region_id, ids, {'RamRoleName': self.role_name})
+            except AlicloudApiError as err:
+                outcome_by_id = dict.fromkeys(ids, (err.code, err.message))
+                fatal = None if err.matches(*INSTANCE_LEVEL_CODES) else err
+            for result in chunk:
+                failure = outcome_by_id[result['instance_id']]
+                if failure is not None:
+                    self.failed_write('detach', result, result['role_before'], *failure)
+
+    def settle(self):
+        """Read again the instances whose write failed with a code that may hide a concurrent change."""
+        if not self.recheck:
+            return
+        roles, errors = read_roles(self.ecs, self.region_id, [r['instance_id'] for dummy, r in self.recheck])
+        for kind, result in self.recheck:
+            if result['instance_id'] not in errors:
+                self.settle_one(kind, result, roles.get(result['instance_id']))
+
+    def settle_one(self, kind, result, now):
+        """Decide a failed write from the role the instance holds now."""
+        if kind == 'detach':
+            gone = now is None if self.role_name is None else now != self.role_name
+            if gone:
+                result.update(action=UNCHANGED, role_after=now, code=None, message=None)
+                return
+        elif now == self.role_name:
+            # a concurrent run did it: the instance holds our role
+            result.update(action=REPLACED if kind == 'swap-attach' else UNCHANGED, role_after=now, code=None, message=None)
+            return
+        elif now is None and kind != 'attach':
+            # a replace left the instance without any role: give its previous one back
+            result['role_after'] = None
+            self.rollback.append(result)
+            return
+        elif kind == 'attach' and now is not None and self.on_conflict == 'skip':
+            result.update(action=SKIPPED, role_after=now, code=None,
+                          message=f'holds RAM role {now} (attached meanwhile); left as is (on_conflict=skip)')
+            return
+        result['role_after'] = now
+        if now is not None:
+            result['message'] = f"{result['message']} (the instance holds RAM role {now} now)"
+
+    def restore(self):
+        """Give each replaced instance whose attach failed its previous role back."""
+        for previous in sorted({r['role_before'] for r in self.rollback}):
+            for chunk in chunked([r for r in self.rollback if r['role_before'] == previous]):
+                ids = [r['instance_id'] for r in chunk]
+                try:
+                    outcome_by_id = batch_write(self.ecs, 'AttachInstanceRamRole', self.region_id, ids, {'RamRoleName': previous})
+                except AlicloudApiError as err:
+                    outcome_by_id = dict.fromkeys(ids, (err.code, err.message))
+                for result in chunk:
+                    failure = outcome_by_id[result['instance_id']]
+                    if failure is None:
+                        result.update(role_after=previous, message=f"{result['message']}; previous RAM role {previous} re-attached")
+                    else:
+                        result['message'] = (f"{result['message']}; re-attaching previous RAM role {previous} failed "
+                                             f'({failure[0]}: {failure[1]}): the instance has no RAM role now')
+
+
+def apply_binding(ecs, region_id, role_name, results, *, on_conflict='fail', policy_json=None, role_wait=ROLE_VISIBLE_TIMEOUT):
+    """Carry out planned `results` in place: their action, role_after, code and message become the outcome.
+
+    Writes: ceil(M/100) AttachInstanceRamRole calls for M instances to attach or replace (plus one
+    DetachInstanceRamRole per previous role and chunk when replacing), ceil(M/100) detach calls for
+    state absent. Reads only for writes that failed with a non-definitive code.
+    """
+    binder = _Binder(ecs, region_id, role_name, on_conflict, policy_json, role_wait)
+    binder.attach_all(results)
+    binder.detach_all(results)
+    binder.settle()
+    binder.restore()
+    return results
+
+
+# ---------------------------------------------------------------- results
+
+def is_change(result):
+    """The instance's role changed (planned or done), including a failed replace that could not be undone."""
+    return result['action'] in WRITES or (result['action'] == FAILED and result['role_before'] != result['role_after'])
+
+
+def summarize(results):
+    counts = dict.fromkeys(ACTIONS, 0)
+    for result in results:
+        counts[result['action']] += 1
+    counts['total'] = len(results)
+    return counts
+
+
+def binding_diff(results):
+    changed = [r for r in results if is_change(r)]
+    return {'before': {r['instance_id']: r['role_before'] for r in changed},
+            'after': {r['instance_id']: r['role_after'] for r in changed}}
+
+
+def failure_message(results):
+    """None when nothing failed, else one line naming every failed instance and its code."""
+    failed = [r for r in results if r['action'] == FAILED]
+    if not failed:
+        return None
+    names = ', '.join(f"{r['instance_id']} ({r['code']})" for r in failed)
+    return f'{len(failed)} of {len(results)} instance(s) failed: {names}'
+
+
+def bind_roles(ecs, region_id, instance_ids, role_name, *, state='present', on_conflict='fail', policy_json=None,
+               check_mode=False, role_wait=ROLE_VISIBLE_TIMEOUT):
+    """Read, plan and (unless check mode) apply: the per-instance results."""
+    roles, errors = read_roles(ecs, region_id, instance_ids)
+    results = plan_binding(instance_ids, roles, errors, role_name, state, on_conflict)
+    if not check_mode:
+        apply_binding(ecs, region_id, role_name, results, on_conflict=on_conflict, policy_json=policy_json, role_wait=role_wait)
+    return results
+
+
+# ---------------------------------------------------------------- instances
+
+def _ip_list(value):
+    return list((value or {}).get('IpAddress') or [])
+
+
+def normalize_instance(raw, ram_role=None):
+    """One DescribeInstances entry in the collection's shape (snake_case keys, tags as a dict)."""
+    vpc = raw.get('VpcAttributes') or {}
+    metadata = raw.get('MetadataOptions') or {}
+    tags = ((raw.get('Tags') or {}).get('Tag')) or []
+    return {
+        'instance_id': raw.get('InstanceId'),
+        'name': raw.get('InstanceName'),
+        'status': raw.get('Status'),
+        'network_type': raw.get('InstanceNetworkType'),
+        'region_id': raw.get('RegionId'),
+        'zone_id': raw.get('ZoneId'),
+        'vpc_id': vpc.get('VpcId') or None,
+        'vswitch_id': vpc.get('VSwitchId') or None,
+        'private_ip_addresses': _ip_list(vpc.get('PrivateIpAddress')) or _ip_list(raw.get('InnerIpAddress')),
+        'public_ip_addresses': _ip_list(raw.get('PublicIpAddress')),
+        'instance_type': raw.get('InstanceType'),
+        'image_id': raw.get('ImageId'),
+        'security_group_ids': list(((raw.get('SecurityGroupIds') or {}).get('SecurityGroupId')) or []),
+        'tags': {t.get('TagKey'): t.get('TagValue') for t in tags if t.get('TagKey') is not None},
+        'creation_time': raw.get('CreationTime'),
+        'metadata_http_tokens': metadata.get('HttpTokens'),
+        'ram_role': ram_role,
+    }
+
+
+def with_roles(ecs, region_id, raw_instances):
+    """Normalised instances, each with its RAM role (DescribeInstanceRamRole for the VPC ones only)."""
+    vpc_ids = [i['InstanceId'] for i in raw_instances if i.get('InstanceNetworkType') != 'classic']
+    roles, dummy = read_roles(ecs, region_id, vpc_ids) if vpc_ids else ({}, {})
+    return [normalize_instance(i, roles.get(i['InstanceId'])) for i in raw_instances]
+
+
+def matches(raw, name=None, tags=None):
+    """Exact name and every tag (DescribeInstances may match names loosely)."""
+    if name is not None and raw.get('InstanceName') != name:
+        return False
+    have = {t.get('TagKey'): t.get('TagValue') for t in ((raw.get('Tags') or {}).get('Tag') or [])}
+    return all(have.get(k) == v for k, v in (tags or {}).items())
+
+
+def removal_order(raw_instances):
+    """Instances in the order surplus ones are deleted: not running first, then the most recently created."""
+    newest_first = sorted(raw_instances, key=lambda i: (i.get('CreationTime') or '', i.get('InstanceId') or ''), reverse=True)
+    return sorted(newest_first, key=lambda i: i.get('Status') == 'Running')
+
+
+def run_instances(ecs, region_id, amount, *, image_id, instance_type, vswitch_id, security_group_ids, name, tags=None,
+                  password=None, role_name=None, client_token=None):
+    """RunInstances: the new instance ids. The role is carried from the first boot."""
+    body = ecs.call('RunInstances', {
+        'RegionId': region_id, 'Amount': amount, 'ImageId': image_id, 'InstanceType': instance_type, 'VSwitchId': vswitch_id,
+        'SecurityGroupIds': list(security_group_ids or []) or None, 'InstanceName': name,
+        'Tag': [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())] or None,
+        'Password': password, 'RamRoleName': role_name, 'ClientToken': client_token,
+    }, retry_codes=('InvalidRamRole.NotFound',), retry_timeout=ROLE_VISIBLE_TIMEOUT)
+    return list((body.get('InstanceIdSets') or {}).get('InstanceIdSet') or [])
+
+
+def delete_instances(ecs, region_id, instance_ids):
+    """DeleteInstances (Force: running instances too), 100 a call."""
+    for chunk in chunked(instance_ids):
+        ecs.call('DeleteInstances', {'RegionId': region_id, 'InstanceId': chunk, 'Force': True})
+
+
+def wait_for(ecs, region_id, instance_ids, *, status=None, gone=False, timeout=300.0, sleep=time.sleep, clock=time.monotonic):
+    """Poll DescribeInstances until every instance has `status` (or, with gone, no longer exists).
+
+    Returns the last raw instances seen; raises AlicloudApiError with code `WaitTimeout` naming the
+    stragglers when `timeout` seconds pass.
+    """
+    deadline = clock() + timeout
+    pause = 1.0
+    while True:
+        raw = describe_instances(ecs, region_id, instance_ids=instance_ids) if instance_ids else []
+        if gone:
+            waiting = sorted(i['InstanceId'] for i in raw)
+        else:
+            seen = {i['InstanceId']: i.get('Status') for i in raw}
+            waiting = sorted(iid for iid in instance_ids if seen.get(iid) != status)
+        if not waiting:
+            return raw
+        if clock() + pause > deadline:
+            what = 'to be deleted' if gone else f'to be {status}'
+            raise AlicloudApiError('WaitTimeout', f"gave up after {timeout:g} s waiting for {len(waiting)} instance(s) {what}: "
+                                   + ', '.join(waiting), product='ecs', action='DescribeInstances')
+        sleep(pause)
+        pause = min(pause * 2, 10.0)

@@ -1,0 +1,588 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ECS binding engine: chunking, outcome logic, call budgets, rollback and concurrency.
+
+FakeEcs below behaves like the API as /work/shared/reference/alibaba-api.md section 2 describes it
+(and as the emulator implements it); the module tests import it too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
+
+ROLE = 'EcsKmsRole'
+OTHER = 'LegacyRole'
+REGION = 'cn-hangzhou'
+ALREADY = 'InvalidInstance.RamRoleAlreadyAttached'
+WRITE_ACTIONS = ('AttachInstanceRamRole', 'DetachInstanceRamRole', 'RunInstances', 'DeleteInstances')
+
+
+class FakeEcs:
+    """An in-memory ECS region: instances with a network type, a status and at most one role.
+
+    `faults` maps an action to a list of AlicloudApiError raised by its next calls (whole-call errors);
+    `instance_faults` maps (action, instance id) to a (code, message) per-instance failure of its next call;
+    `before` maps an action to a callable run before each call of it (a concurrent writer).
+    """
+
+    def __init__(self, vpc=(), classic=(), roles=None, ecs_roles=(ROLE, OTHER)):
+        self.instances = {}
+        for iid in vpc:
+            self.add(iid)
+        for iid in classic:
+            self.add(iid, network='classic')
+        for iid, role in (roles or {}).items():
+            self.instances[iid]['role'] = role
+        self.ecs_roles = set(ecs_roles)
+        self.calls = []
+        self.log = []
+        self.faults = {}
+        self.instance_faults = {}
+        self.before = {}
+        self.created = 0
+
+    def add(self, iid, network='vpc', status='Running', name=None, tags=None, role=None, created='2026-01-01T00:00Z'):
+        self.instances[iid] = {'network': network, 'role': role, 'status': status, 'name': name, 'tags': dict(tags or {}),
+                               'created': created}
+
+    # -- the ApiClient interface
+    def call(self, action, params=None, *, retry_codes=(), retry_timeout=None):
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+        self.calls.append(action)
+        self.log.append((action, params, tuple(retry_codes), retry_timeout))
+        if action in self.before:
+            self.before[action](self)
+        if self.faults.get(action):
+            raise self.faults[action].pop(0)
+        return getattr(self, action)(params)
+
+    def writes(self):
+        return [a for a in self.calls if a in WRITE_ACTIONS]
+
+    @staticmethod
+    def _ids(params):
+        ids = json.loads(params['InstanceIds'])
+        assert isinstance(ids, list) and 1 <= len(ids) <= 100, ids
+        return ids
+
+    def DescribeInstanceRamRole(self, params):
+        assert params['PageSize'] <= 50
+        if 'InstanceIds' in params:
+            ids = self._ids(params)
+            for iid in ids:
+                if iid not in self.instances:
+                    raise AlicloudApiError('InvalidInstanceId.NotFound', 'The specified instanceId does not exist', status=404)
+                if self.instances[iid]['network'] == 'classic':
+                    raise AlicloudApiError('InvalidNetworkType.MismatchRamRole', 'classic', status=403)
+            match = [i for i in ids if params.get('RamRoleName') in (None, self.instances[i]['role'])]
+        else:
+            match = [i for i, v in self.instances.items() if v['role'] == params['RamRoleName']]
+        start = (params.get('PageNumber', 1) - 1) * params['PageSize']
+        page = match[start:start + params['PageSize']]
+        return {'TotalCount': len(match), 'InstanceRamRoleSets': {'InstanceRamRoleSet': [
+            {'InstanceId': i, 'RamRoleName': self.instances[i]['role'] or ''} for i in page]}}
+
+    def _write(self, action, params, one):
+        rows = []
+        for iid in self._ids(params):
+            failure = self.instance_faults.pop((action, iid), None)
+            if failure is None:
+                inst = self.instances.get(iid)
+                if inst is None:
+                    failure = ('InvalidInstanceId.NotFound', 'The specified instanceId does not exist')
+                elif inst['network'] == 'classic':
+                    failure = ('InvalidNetworkType.MismatchRamRole', 'classic')
+                else:
+                    failure = one(inst)
+            rows.append({'InstanceId': iid, 'Success': failure is None, 'Code': failure[0] if failure else '200',
+                         'Message': failure[1] if failure else 'success'})
+        return {'TotalCount': len(rows), 'FailCount': sum(1 for r in rows if not r['Success']),
+                action + 'Results': {action + 'Result': rows}}
+
+    def AttachInstanceRamRole(self, params):
+        role = params['RamRoleName']
+        if role not in self.ecs_roles:
+            raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404)
+
+        def one(inst):
+            if inst['role'] is not None:
+                return (ALREADY, 'the instance already holds a RAM role')
+            inst['role'] = role
+            return None
+        return self._write('AttachInstanceRamRole', params, one)
+
+    def DetachInstanceRamRole(self, params):
+        def one(inst):
+            if inst['role'] is None or params.get('RamRoleName') not in (None, inst['role']):
+                return ('InvalidRamRole.NotAttached', 'the instance does not hold that RAM role')
+            inst['role'] = None
+            return None
+        return self._write('DetachInstanceRamRole', params, one)
+
+    def DescribeInstances(self, params):
+        assert params.get('MaxResults', 10) <= 100
+        ids = self._ids(params) if 'InstanceIds' in params else list(self.instances)
+        tags = {t['Key']: t['Value'] for t in params.get('Tag', [])}
+        match = [i for i in ids if i in self.instances and params.get('InstanceName') in (None, self.instances[i]['name'])
+                 and all(self.instances[i]['tags'].get(k) == v for k, v in tags.items())]
+        start = int(params.get('NextToken') or 0)
+        page = match[start:start + params['MaxResults']]
+        body = {'Instances': {'Instance': [self.raw(i) for i in page]}}
+        if start + len(page) < len(match):
+            body['NextToken'] = str(start + len(page))
+        return body
+
+    def raw(self, iid):
+        inst = self.instances[iid]
+        return {'InstanceId': iid, 'InstanceName': inst['name'], 'Status': inst['status'], 'InstanceNetworkType': inst['network'],
+                'RegionId': REGION, 'CreationTime': inst['created'],
+                'VpcAttributes': {'VpcId': 'vpc-1', 'VSwitchId': 'vsw-1'} if inst['network'] == 'vpc' else {},
+                'Tags': {'Tag': [{'TagKey': k, 'TagValue': v} for k, v in inst['tags'].items()]}}
+
+    def RunInstances(self, params):
+        assert params['VSwitchId']
+        if params.get('RamRoleName') and params['RamRoleName'] not in self.ecs_roles:
+            raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404)
+        ids = []
+        for dummy in range(params.get('Amount', 1)):
+            self.created += 1
+            iid = f'i-new{self.created:03d}'
+            self.add(iid, status='Pending', name=params.get('InstanceName'), role=params.get('RamRoleName'),
+                     tags={t['Key']: t['Value'] for t in params.get('Tag', [])}, created=f'2026-06-01T00:{self.created:02d}Z')
+            ids.append(iid)
+        return {'InstanceIdSets': {'InstanceIdSet': ids}}
+
+    def DeleteInstances(self, params):
+        assert params['Force'] is True and len(params['InstanceId']) <= 100
+        for iid in params['InstanceId']:
+            self.instances.pop(iid)
+        return {}
+
+
+class FakeRam:
+    def __init__(self, roles=None):
+        self.roles = roles or {}
+        self.calls = []
+
+    def call(self, action, params=None, **dummy):
+        self.calls.append(action)
+        assert action == 'GetRole'
+        name = params['RoleName']
+        if name not in self.roles:
+            raise AlicloudApiError('EntityNotExist.Role', 'The role does not exist.', status=404)
+        return {'Role': {'RoleName': name, 'AssumeRolePolicyDocument': json.dumps(self.roles[name])}}
+
+
+def fleet(count, prefix='i-'):
+    return [f'{prefix}{n:04d}' for n in range(count)]
+
+
+def by_id(results):
+    return {r['instance_id']: r for r in results}
+
+
+# ---------------------------------------------------------------- small pure pieces
+
+@pytest.mark.parametrize('count, size, sizes', [
+    (0, 100, []), (1, 100, [1]), (100, 100, [100]), (101, 100, [100, 1]), (250, 100, [100, 100, 50]), (250, 50, [50] * 5),
+])
+def test_chunked(count, size, sizes):
+    chunks = _ecs.chunked(range(count), size)
+    assert [len(c) for c in chunks] == sizes
+    assert [x for c in chunks for x in c] == list(range(count))
+
+
+def test_unique_ids_keeps_first_order_and_refuses_empty():
+    assert _ecs.unique_ids([' i-b', 'i-a', 'i-b ', 'i-a']) == ['i-b', 'i-a']
+    assert _ecs.unique_ids(None) == []
+    with pytest.raises(AlicloudParameterError) as exc:
+        _ecs.unique_ids(['i-a', ' '])
+    assert exc.value.option == 'instance_ids'
+
+
+def test_ids_param_is_a_json_array_string():
+    assert _ecs.ids_param(['i-1', 'i-2']) == '["i-1", "i-2"]'
+
+
+@pytest.mark.parametrize('before, role, state, on_conflict, action, after, code', [
+    (None, ROLE, 'present', 'fail', 'attached', ROLE, None),
+    (ROLE, ROLE, 'present', 'fail', 'unchanged', ROLE, None),
+    (OTHER, ROLE, 'present', 'fail', 'failed', OTHER, _ecs.CONFLICT),
+    (OTHER, ROLE, 'present', 'skip', 'skipped', OTHER, None),
+    (OTHER, ROLE, 'present', 'replace', 'replaced', ROLE, None),
+    (ROLE, ROLE, 'absent', 'fail', 'detached', None, None),
+    (None, ROLE, 'absent', 'fail', 'unchanged', None, None),
+    (OTHER, ROLE, 'absent', 'replace', 'unchanged', OTHER, None),
+    (OTHER, None, 'absent', 'fail', 'detached', None, None),
+    (None, None, 'absent', 'fail', 'unchanged', None, None),
+])
+def test_plan_one(before, role, state, on_conflict, action, after, code):
+    result = _ecs.plan_one('i-1', before, role, state, on_conflict)
+    assert (result['action'], result['role_before'], result['role_after'], result['code']) == (action, before, after, code)
+
+
+def test_plan_keeps_order_and_reports_unreadable_instances_with_the_api_code():
+    results = _ecs.plan_binding(['i-3', 'i-1', 'i-2'], {'i-1': None, 'i-2': ROLE}, {'i-3': ('InvalidInstanceId.NotFound', 'gone')}, ROLE)
+    assert [(r['instance_id'], r['action'], r['code']) for r in results] == [
+        ('i-3', 'failed', 'InvalidInstanceId.NotFound'), ('i-1', 'attached', None), ('i-2', 'unchanged', None)]
+
+
+def test_summary_diff_and_failure_message():
+    results = [_ecs.outcome('i-1', None, ROLE, 'attached'), _ecs.outcome('i-2', ROLE, ROLE, 'unchanged'),
+               _ecs.outcome('i-3', None, None, 'failed', 'InvalidNetworkType.MismatchRamRole', 'classic'),
+               _ecs.outcome('i-4', OTHER, None, 'failed', 'Boom', 'lost its role')]
+    assert _ecs.summarize(results) == {'attached': 1, 'detached': 0, 'replaced': 0, 'unchanged': 1, 'skipped': 0, 'failed': 2, 'total': 4}
+    assert _ecs.binding_diff(results) == {'before': {'i-1': None, 'i-4': OTHER}, 'after': {'i-1': ROLE, 'i-4': None}}
+    assert _ecs.failure_message(results) == '2 of 4 instance(s) failed: i-3 (InvalidNetworkType.MismatchRamRole), i-4 (Boom)'
+    assert _ecs.failure_message(results[:2]) is None
+
+
+# ---------------------------------------------------------------- reads
+
+@pytest.mark.parametrize('count', [1, 49, 50, 51, 100, 101, 250, 1000])
+def test_read_roles_costs_ceil_n_over_50_calls(count):
+    ids = fleet(count)
+    ecs = FakeEcs(vpc=ids, roles={ids[0]: OTHER})
+    roles, errors = _ecs.read_roles(ecs, REGION, ids)
+    assert errors == {} and roles[ids[0]] == OTHER and sum(1 for v in roles.values() if v is None) == count - 1
+    assert ecs.calls == ['DescribeInstanceRamRole'] * math.ceil(count / 50)
+    assert all(len(json.loads(p['InstanceIds'])) <= 100 for a, p, r, t in ecs.log)
+
+
+def test_read_roles_finds_missing_and_classic_ids_only_in_the_chunk_that_has_them():
+    ids = fleet(250)
+    classic = ['c-1', 'c-2', 'c-3']
+    missing = ['i-gone-1', 'i-gone-2']
+    ecs = FakeEcs(vpc=ids, classic=classic)
+    asked = ids[:120] + classic + missing + ids[120:]
+    roles, errors = _ecs.read_roles(ecs, REGION, asked)
+    assert errors == {**{c: ('InvalidNetworkType.MismatchRamRole', 'classic') for c in classic},
+                      **{m: ('InvalidInstanceId.NotFound', 'The specified instanceId does not exist') for m in missing}}
+    assert set(roles) == set(ids)
+    # chunk 1 (ids 0-99) is clean; chunk 2 holds the five bad ids: one failed describe, one DescribeInstances, then 2 pages
+    assert ecs.calls == ['DescribeInstanceRamRole'] * 2 + ['DescribeInstanceRamRole', 'DescribeInstances'] + \
+        ['DescribeInstanceRamRole'] * 2 + ['DescribeInstanceRamRole'] * 2
+
+
+def test_read_roles_gives_up_on_a_chunk_that_keeps_failing():
+    ecs = FakeEcs(vpc=['i-1', 'i-2'])
+    ecs.faults['DescribeInstanceRamRole'] = [AlicloudApiError('InvalidInstanceId.NotFound', 'nope')] * 3
+    roles, errors = _ecs.read_roles(ecs, REGION, ['i-1', 'i-2'])
+    assert roles == {} and errors == {'i-1': ('InvalidInstanceId.NotFound', 'nope'), 'i-2': ('InvalidInstanceId.NotFound', 'nope')}
+    assert ecs.calls.count('DescribeInstanceRamRole') == 1
+
+
+def test_read_roles_raises_other_errors():
+    ecs = FakeEcs(vpc=['i-1'])
+    ecs.faults['DescribeInstanceRamRole'] = [AlicloudApiError('Forbidden.RAM', 'no', status=403)]
+    with pytest.raises(AlicloudApiError):
+        _ecs.read_roles(ecs, REGION, ['i-1'])
+
+
+def test_instances_with_role_pages_by_role():
+    ids = fleet(120)
+    ecs = FakeEcs(vpc=ids, roles={i: ROLE for i in ids[:101]})
+    assert _ecs.instances_with_role(ecs, REGION, ROLE) == ids[:101]
+    assert ecs.calls == ['DescribeInstanceRamRole'] * 3
+
+
+# ---------------------------------------------------------------- the role pre-check
+
+def test_ecs_trust_problem():
+    ram = FakeRam({ROLE: ECS_TRUST_POLICY, 'FcRole': {'Version': '1', 'Statement': [
+        {'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'Service': ['fc.aliyuncs.com']}}]}})
+    assert _ecs.ecs_trust_problem(ram, ROLE) is None
+    assert 'does not trust ecs.aliyuncs.com' in _ecs.ecs_trust_problem(ram, 'FcRole')
+    missing = _ecs.ecs_trust_problem(ram, 'Nope')
+    assert 'does not exist' in missing and '"Service": ["ecs.aliyuncs.com"]' in missing
+    assert ram.calls == ['GetRole'] * 3
+
+
+# ---------------------------------------------------------------- bind: budgets
+
+def bind(ecs, ids, role=ROLE, **kw):
+    return _ecs.bind_roles(ecs, REGION, ids, role, **kw)
+
+
+@pytest.mark.parametrize('count', [1, 99, 100, 101, 250, 1000])
+def test_first_bind_and_rerun_budget(count):
+    ids = fleet(count)
+    ecs = FakeEcs(vpc=ids)
+    results = bind(ecs, ids)
+    assert _ecs.summarize(results)['attached'] == count
+    assert ecs.calls.count('AttachInstanceRamRole') == math.ceil(count / 100)
+    assert ecs.calls.count('DescribeInstanceRamRole') == math.ceil(count / 50)
+    assert len(ecs.calls) == math.ceil(count / 100) + math.ceil(count / 50)
+    assert all(r[2] == ('InvalidRamRole.NotFound',) and r[3] == _ecs.ROLE_VISIBLE_TIMEOUT for r in ecs.log if r[0] == 'AttachInstanceRamRole')
+    ecs.calls.clear()
+    again = bind(ecs, ids)
+    assert _ecs.summarize(again)['unchanged'] == count
+    assert ecs.calls == ['DescribeInstanceRamRole'] * math.ceil(count / 50) and ecs.writes() == []
+
+
+def test_check_mode_reads_only_and_predicts_the_real_run():
+    ids = fleet(30)
+    ecs = FakeEcs(vpc=ids, roles={ids[0]: OTHER, ids[1]: ROLE})
+    predicted = bind(ecs, ids, on_conflict='replace', check_mode=True)
+    assert ecs.writes() == []
+    done = bind(ecs, ids, on_conflict='replace')
+    assert predicted == done
+    assert _ecs.summarize(done) == {'attached': 28, 'detached': 0, 'replaced': 1, 'unchanged': 1, 'skipped': 0, 'failed': 0, 'total': 30}
+
+
+def test_the_fleet_of_the_issue_for_each_on_conflict():
+    ids = fleet(245)
+    others = ids[10:15]
+    classic = ['c-1', 'c-2', 'c-3']
+    missing = ['i-gone-1', 'i-gone-2']
+    asked = ids[:100] + classic + missing + ids[100:]
+    expected_fixed = {**{c: ('failed', None, None, 'InvalidNetworkType.MismatchRamRole') for c in classic},
+                      **{m: ('failed', None, None, 'InvalidInstanceId.NotFound') for m in missing}}
+    for on_conflict, other_outcome in (('fail', ('failed', OTHER, OTHER, _ecs.CONFLICT)), ('skip', ('skipped', OTHER, OTHER, None)),
+                                       ('replace', ('replaced', OTHER, ROLE, None))):
+        ecs = FakeEcs(vpc=ids, classic=classic, roles=dict.fromkeys(others, OTHER))
+        results = bind(ecs, asked, on_conflict=on_conflict)
+        got = {r['instance_id']: (r['action'], r['role_before'], r['role_after'], r['code']) for r in results}
+        assert [r['instance_id'] for r in results] == asked
+        for iid in asked:
+            want = expected_fixed.get(iid) or (other_outcome if iid in others else ('attached', None, ROLE, None))
+            assert got[iid] == want, (on_conflict, iid)
+        assert ecs.calls.count('AttachInstanceRamRole') <= 3
+        assert ecs.calls.count('DetachInstanceRamRole') == (1 if on_conflict == 'replace' else 0)
+        message = _ecs.failure_message(results)
+        for iid in classic + missing + (others if on_conflict == 'fail' else []):
+            assert iid in message
+
+
+# ---------------------------------------------------------------- bind: failures and races
+
+def test_per_instance_attach_failure_does_not_stop_the_rest():
+    ecs = FakeEcs(vpc=['i-1', 'i-2', 'i-3'])
+    ecs.instance_faults[('AttachInstanceRamRole', 'i-2')] = ('InvalidUser.PassRoleForbidden', 'no PassRole')
+    results = by_id(bind(ecs, ['i-1', 'i-2', 'i-3']))
+    assert results['i-2']['action'] == 'failed' and results['i-2']['code'] == 'InvalidUser.PassRoleForbidden'
+    assert results['i-1']['action'] == results['i-3']['action'] == 'attached'
+    assert ecs.calls.count('DescribeInstanceRamRole') == 1  # definitive code: no re-read
+
+
+def test_concurrent_attach_of_our_role_is_unchanged_after_one_reread():
+    ids = fleet(150)
+    ecs = FakeEcs(vpc=ids)
+
+    def racer(fake):
+        if fake.calls.count('AttachInstanceRamRole') == 1:
+            fake.instances[ids[5]]['role'] = ROLE
+            fake.instances[ids[6]]['role'] = OTHER
+    ecs.before['AttachInstanceRamRole'] = racer
+    results = by_id(bind(ecs, ids))
+    assert results[ids[5]] == _ecs.outcome(ids[5], None, ROLE, 'unchanged')
+    assert results[ids[6]]['action'] == 'failed' and results[ids[6]]['code'] == ALREADY and results[ids[6]]['role_after'] == OTHER
+    assert 'holds RAM role LegacyRole now' in results[ids[6]]['message']
+    # 3 reads of the fleet, 2 attaches, 1 re-read of just the two that failed
+    assert ecs.calls == ['DescribeInstanceRamRole'] * 3 + ['AttachInstanceRamRole'] * 2 + ['DescribeInstanceRamRole']
+    assert json.loads(ecs.log[-1][1]['InstanceIds']) == [ids[5], ids[6]]
+
+
+def test_concurrent_other_role_with_skip_is_skipped():
+    ecs = FakeEcs(vpc=['i-1'])
+    ecs.before['AttachInstanceRamRole'] = lambda fake: fake.instances['i-1'].update(role=OTHER)
+    assert bind(ecs, ['i-1'], on_conflict='skip')[0]['action'] == 'skipped'
+
+
+def test_replace_rolls_back_when_the_attach_fails():
+    ecs = FakeEcs(vpc=['i-1', 'i-2', 'i-3'], roles={'i-1': OTHER, 'i-2': OTHER})
+    ecs.instance_faults[('AttachInstanceRamRole', 'i-1')] = ('InvalidUser.PassRoleForbidden', 'no PassRole')
+    results = by_id(bind(ecs, ['i-1', 'i-2', 'i-3'], on_conflict='replace'))
+    assert results['i-1']['action'] == 'failed' and results['i-1']['role_after'] == OTHER
+    assert 'previous RAM role LegacyRole re-attached' in results['i-1']['message']
+    assert results['i-2']['action'] == 'replaced' and results['i-3']['action'] == 'attached'
+    assert ecs.instances['i-1']['role'] == OTHER and ecs.instances['i-2']['role'] == ROLE
+    assert ecs.writes() == ['DetachInstanceRamRole', 'AttachInstanceRamRole', 'AttachInstanceRamRole']
+    assert ecs.log[-1][1]['RamRoleName'] == OTHER and json.loads(ecs.log[-1][1]['InstanceIds']) == ['i-1']
+
+
+def test_replace_rolls_back_after_a_non_definitive_failure_leaves_no_role():
+    ecs = FakeEcs(vpc=['i-1'], roles={'i-1': OTHER})
+    ecs.instance_faults[('AttachInstanceRamRole', 'i-1')] = ('SomethingOdd', 'hmm')
+    result = bind(ecs, ['i-1'], on_conflict='replace')[0]
+    assert result['action'] == 'failed' and result['role_after'] == OTHER and ecs.instances['i-1']['role'] == OTHER
+    assert ecs.calls[-3:] == ['AttachInstanceRamRole', 'DescribeInstanceRamRole', 'AttachInstanceRamRole']
+
+
+def test_replace_reports_an_instance_left_without_role_when_rollback_fails():
+    ecs = FakeEcs(vpc=['i-1'], roles={'i-1': OTHER})
+    ecs.instance_faults[('AttachInstanceRamRole', 'i-1')] = ('InvalidUser.PassRoleForbidden', 'no')
+    original = ecs.AttachInstanceRamRole
+    attempts = []
+
+    def attach(params):
+        attempts.append(params['RamRoleName'])
+        if params['RamRoleName'] == OTHER:
+            raise AlicloudApiError('InvalidRamRole.NotFound', 'the old role was deleted meanwhile', status=404)
+        return original(params)
+    ecs.AttachInstanceRamRole = attach
+    result = bind(ecs, ['i-1'], on_conflict='replace')[0]
+    assert attempts == [ROLE, OTHER]
+    assert result['action'] == 'failed' and result['role_before'] == OTHER and result['role_after'] is None
+    assert 'the instance has no RAM role now' in result['message']
+    assert _ecs.is_change(result) and _ecs.binding_diff([result]) == {'before': {'i-1': OTHER}, 'after': {'i-1': None}}
+
+
+def test_role_level_attach_error_stops_further_attach_calls_and_undoes_the_swap():
+    ids = fleet(250)
+    ecs = FakeEcs(vpc=ids, roles={ids[0]: OTHER, ids[200]: OTHER})
+    ecs.faults['AttachInstanceRamRole'] = [AlicloudApiError('InvalidRamRole.NotEcsRole', 'not for ecs', status=404)]
+    results = by_id(bind(ecs, ids, on_conflict='replace'))
+    assert ecs.writes() == ['DetachInstanceRamRole', 'AttachInstanceRamRole', 'AttachInstanceRamRole']
+    assert ecs.log[-1][1]['RamRoleName'] == OTHER  # the rollback of ids[0]; chunk 3 (ids[200]) was never detached
+    assert ecs.instances[ids[0]]['role'] == OTHER and ecs.instances[ids[200]]['role'] == OTHER
+    assert all(r['action'] == 'failed' and r['code'] == 'InvalidRamRole.NotEcsRole' for r in results.values())
+    assert results[ids[150]]['message'].startswith('not attempted')
+    assert results[ids[0]]['role_after'] == OTHER
+
+
+def test_instance_level_whole_call_error_fails_one_chunk_only():
+    ids = fleet(150)
+    ecs = FakeEcs(vpc=ids)
+    ecs.faults['AttachInstanceRamRole'] = [AlicloudApiError('InvalidInstanceId.NotFound', 'raced', status=404)]
+    summary = _ecs.summarize(bind(ecs, ids))
+    assert summary['failed'] == 100 and summary['attached'] == 50
+
+
+def test_detach_previous_whole_call_error_keeps_the_old_role():
+    ecs = FakeEcs(vpc=['i-1', 'i-2'], roles={'i-1': OTHER})
+    ecs.faults['DetachInstanceRamRole'] = [AlicloudApiError('Forbidden.RAM', 'no detach', status=403)]
+    results = by_id(bind(ecs, ['i-1', 'i-2'], on_conflict='replace'))
+    assert results['i-1']['action'] == 'failed' and results['i-1']['role_after'] == OTHER and results['i-1']['code'] == 'Forbidden.RAM'
+    assert results['i-2']['action'] == 'attached'
+
+
+def test_missing_per_instance_row_is_settled_by_a_reread():
+    ecs = FakeEcs(vpc=['i-1', 'i-2'])
+    original = ecs.AttachInstanceRamRole
+
+    def attach(params):
+        body = original(params)
+        body['AttachInstanceRamRoleResults']['AttachInstanceRamRoleResult'].pop()
+        body['FailCount'] = 1
+        return body
+    ecs.AttachInstanceRamRole = attach
+    results = by_id(bind(ecs, ['i-1', 'i-2']))
+    assert results['i-2'] == _ecs.outcome('i-2', None, ROLE, 'unchanged')  # it was attached after all
+    assert results['i-1']['action'] == 'attached'
+
+
+def test_detach_absent_and_its_race():
+    ids = fleet(120)
+    ecs = FakeEcs(vpc=ids, roles={**dict.fromkeys(ids[:110], ROLE), ids[110]: OTHER})
+
+    def racer(fake):
+        fake.instances[ids[3]]['role'] = None  # detached by someone else meanwhile
+    ecs.before['DetachInstanceRamRole'] = racer
+    results = by_id(bind(ecs, ids, state='absent'))
+    assert results[ids[3]] == _ecs.outcome(ids[3], ROLE, None, 'unchanged')
+    assert results[ids[110]]['action'] == 'unchanged' and results[ids[110]]['role_after'] == OTHER
+    assert _ecs.summarize(results.values())['detached'] == 109
+    assert ecs.writes() == ['DetachInstanceRamRole', 'DetachInstanceRamRole']
+    assert all(p['RamRoleName'] == ROLE for a, p, r, t in ecs.log if a == 'DetachInstanceRamRole')
+
+
+# ---------------------------------------------------------------- instances
+
+def test_normalize_instance():
+    raw = {'InstanceId': 'i-1', 'InstanceName': 'web', 'Status': 'Running', 'InstanceNetworkType': 'vpc', 'RegionId': REGION,
+           'ZoneId': 'cn-hangzhou-h', 'VpcAttributes': {'VpcId': 'vpc-1', 'VSwitchId': 'vsw-1', 'PrivateIpAddress': {'IpAddress': ['10.0.0.5']}},
+           'PublicIpAddress': {'IpAddress': []}, 'InstanceType': 'ecs.g7.large', 'ImageId': 'img-1',
+           'SecurityGroupIds': {'SecurityGroupId': ['sg-1']}, 'Tags': {'Tag': [{'TagKey': 'app', 'TagValue': 'kms'}]},
+           'CreationTime': '2026-01-01T00:00Z', 'MetadataOptions': {'HttpTokens': 'required'}}
+    assert _ecs.normalize_instance(raw, ROLE) == {
+        'instance_id': 'i-1', 'name': 'web', 'status': 'Running', 'network_type': 'vpc', 'region_id': REGION, 'zone_id': 'cn-hangzhou-h',
+        'vpc_id': 'vpc-1', 'vswitch_id': 'vsw-1', 'private_ip_addresses': ['10.0.0.5'], 'public_ip_addresses': [],
+        'instance_type': 'ecs.g7.large', 'image_id': 'img-1', 'security_group_ids': ['sg-1'], 'tags': {'app': 'kms'},
+        'creation_time': '2026-01-01T00:00Z', 'metadata_http_tokens': 'required', 'ram_role': ROLE}
+    assert _ecs.normalize_instance({'InstanceId': 'i-2'})['vpc_id'] is None
+
+
+def test_with_roles_reads_roles_of_vpc_instances_only():
+    ecs = FakeEcs(vpc=['i-1', 'i-2'], classic=['c-1'], roles={'i-2': ROLE})
+    raw = [ecs.raw(i) for i in ('i-1', 'c-1', 'i-2')]
+    assert [(i['instance_id'], i['ram_role']) for i in _ecs.with_roles(ecs, REGION, raw)] == [('i-1', None), ('c-1', None), ('i-2', ROLE)]
+    assert ecs.calls == ['DescribeInstanceRamRole']
+    assert json.loads(ecs.log[0][1]['InstanceIds']) == ['i-1', 'i-2']
+
+
+def test_describe_instances_pages_and_chunks():
+    ids = fleet(230)
+    ecs = FakeEcs(vpc=ids)
+    assert [i['InstanceId'] for i in _ecs.describe_instances(ecs, REGION, instance_ids=ids)] == ids
+    assert ecs.calls == ['DescribeInstances'] * 3
+    ecs.calls.clear()
+    assert len(_ecs.describe_instances(ecs, REGION)) == 230 and ecs.calls == ['DescribeInstances'] * 3
+    assert _ecs.describe_instances(ecs, REGION, instance_ids=[]) == []
+
+
+def test_matches_and_removal_order():
+    raw = {'InstanceName': 'web', 'Tags': {'Tag': [{'TagKey': 'app', 'TagValue': 'kms'}, {'TagKey': 'x', 'TagValue': 'y'}]}}
+    assert _ecs.matches(raw, 'web', {'app': 'kms'}) and not _ecs.matches(raw, 'web2') and not _ecs.matches(raw, 'web', {'app': 'other'})
+    instances = [{'InstanceId': 'a', 'Status': 'Running', 'CreationTime': '1'}, {'InstanceId': 'b', 'Status': 'Stopped', 'CreationTime': '0'},
+                 {'InstanceId': 'c', 'Status': 'Running', 'CreationTime': '2'}]
+    assert [i['InstanceId'] for i in _ecs.removal_order(instances)] == ['b', 'c', 'a']
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __call__(self):
+        return self.now
+
+
+def test_wait_for_running_and_gone():
+    ecs = FakeEcs()
+    ecs.add('i-1', status='Pending')
+    clock = FakeClock()
+    polls = []
+
+    def start(fake):
+        polls.append(1)
+        if len(polls) == 3:
+            fake.instances['i-1']['status'] = 'Running'
+    ecs.before['DescribeInstances'] = start
+    raw = _ecs.wait_for(ecs, REGION, ['i-1'], status='Running', sleep=clock.sleep, clock=clock)
+    assert raw[0]['Status'] == 'Running' and clock.sleeps == [1.0, 2.0]
+    ecs.before.clear()
+    assert _ecs.wait_for(ecs, REGION, ['i-2'], gone=True, sleep=clock.sleep, clock=clock) == []
+
+
+def test_wait_for_times_out_naming_the_stragglers():
+    ecs = FakeEcs()
+    ecs.add('i-1', status='Pending')
+    clock = FakeClock()
+    with pytest.raises(AlicloudApiError) as exc:
+        _ecs.wait_for(ecs, REGION, ['i-1'], status='Running', timeout=20, sleep=clock.sleep, clock=clock)
+    assert exc.value.code == 'WaitTimeout' and 'i-1' in exc.value.message
+    assert sum(clock.sleeps) <= 20
+
+
+def test_run_and_delete_instances():
+    ecs = FakeEcs()
+    ids = _ecs.run_instances(ecs, REGION, 2, image_id='img', instance_type='t', vswitch_id='vsw', security_group_ids=['sg'], name='web',
+                             tags={'app': 'kms'}, role_name=ROLE, client_token='tok')
+    assert ids == ['i-new001', 'i-new002'] and ecs.instances['i-new001']['role'] == ROLE
+    params = ecs.log[0][1]
+    assert params['Tag'] == [{'Key': 'app', 'Value': 'kms'}] and params['ClientToken'] == 'tok' and params['SecurityGroupIds'] == ['sg']
+    assert ecs.log[0][2] == ('InvalidRamRole.NotFound',)
+    _ecs.delete_instances(ecs, REGION, ids)
+    assert ecs.instances == {}

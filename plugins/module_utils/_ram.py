@@ -2,14 +2,142 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # This module_utils file is private to the collection: its API may change at any time.
-"""RAM operations and the one normaliser per RAM resource, shared by each module and its _info twin."""
+"""RAM operations and the one normaliser per RAM resource, shared by each module and its _info twin.
+
+* Validation of names, descriptions, durations and documents happens here, before any call, and
+  fails with an AlicloudParameterError naming the option, the rule and the API code the service
+  would have answered.
+* Getters return None for "does not exist"; attach/detach treat "already done" (a concurrent
+  run) as done; everything else raises AlicloudApiError.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections import namedtuple
 
-from ._errors import AlicloudApiError
+from ._errors import AlicloudApiError, AlicloudParameterError
+from ._policy import PolicyDocumentError, normalize_policy, parse_document, to_json
 
+POLICY_TYPES = ('System', 'Custom')
+PAGE_SIZE = 1000  # ListRoles / ListPolicies MaxItems maximum
+POLICY_DOCUMENT_MAX = 6144
+DESCRIPTION_MAX = 1024
+SESSION_MIN, SESSION_MAX = 3600, 43200
+
+_NameRule = namedtuple('_NameRule', 'api_name pattern max_len allowed')
+ROLE_NAME = _NameRule('RoleName', re.compile(r'^[A-Za-z0-9.\-]+$'), 64, "letters, digits, '.' and '-'")
+POLICY_NAME = _NameRule('PolicyName', re.compile(r'^[A-Za-z0-9\-]+$'), 128, "letters, digits and '-'")
+
+# A validated document: as parsed (what the user wrote), canonical (for comparison and diffs), text (for the API)
+Document = namedtuple('Document', 'parsed canonical text')
+
+
+# ---------------------------------------------------------------- validation (pure)
+
+def _check_name(value, option, rule):
+    if not isinstance(value, str) or not 1 <= len(value) <= rule.max_len:
+        raise AlicloudParameterError(option, f'must be 1 to {rule.max_len} characters (API code InvalidParameter.{rule.api_name}.Length)', value)
+    if not rule.pattern.match(value):
+        raise AlicloudParameterError(option, f'may contain only {rule.allowed} (API code InvalidParameter.{rule.api_name}.InvalidChars)', value)
+    return value
+
+
+def check_role_name(value, option='name'):
+    return _check_name(value, option, ROLE_NAME)
+
+
+def check_policy_name(value, option='name'):
+    return _check_name(value, option, POLICY_NAME)
+
+
+def check_description(value, option='description'):
+    """None (leave alone) or 1 to 1024 characters."""
+    if value is not None and not 1 <= len(value) <= DESCRIPTION_MAX:
+        raise AlicloudParameterError(option, f'must be 1 to {DESCRIPTION_MAX} characters, got {len(value)} '
+                                     '(API code InvalidParameter.Description.Length)')
+    return value
+
+
+def check_max_session_duration(value, option='max_session_duration'):
+    if value is not None and not SESSION_MIN <= value <= SESSION_MAX:
+        raise AlicloudParameterError(option, f'must be between {SESSION_MIN} and {SESSION_MAX} seconds '
+                                     '(API code InvalidParameter.MaxSessionDuration)', value)
+    return value
+
+
+def _document_rules(statement, trust):
+    """The rule a statement breaks, or None."""
+    if trust and 'Principal' not in statement:
+        return 'every Statement of a trust policy needs a Principal'
+    if not trust and 'Principal' in statement:
+        return 'Principal is only allowed in a trust policy (assume_role_policy_document)'
+    if not trust and 'Resource' not in statement and 'NotResource' not in statement:
+        return 'every Statement needs Resource or NotResource'
+    return None
+
+
+def check_document(document, option, trust=False):
+    """Validate a trust (`trust=True`) or permission policy given as a dict or JSON text; return a Document."""
+    try:
+        canonical = normalize_policy(document, option)
+        if canonical['Version'] != '1':
+            raise PolicyDocumentError(option, 'Version must be "1"', canonical['Version'])
+        for statement in canonical['Statement']:
+            broken = _document_rules(statement, trust)
+            if broken:
+                raise PolicyDocumentError(option, broken)
+    except PolicyDocumentError as err:
+        raise PolicyDocumentError(option, f'{err.rule} (API code MalformedPolicyDocument)', err.value) from None
+    text = to_json(document, option)
+    if len(text) > POLICY_DOCUMENT_MAX:
+        field = 'AssumeRolePolicyDocument' if trust else 'PolicyDocument'
+        raise PolicyDocumentError(option, f'must be at most {POLICY_DOCUMENT_MAX} characters as compact JSON, got {len(text)} '
+                                  f'(API code InvalidParameter.{field}.Length)')
+    return Document(parse_document(document, option), canonical, text)
+
+
+def parse_policy_refs(values, option='policies'):
+    """`policies` entries -> unique (name, type) pairs; type None when it is to be resolved.
+
+    Accepted: "AliyunKMSFullAccess", "System/AliyunKMSFullAccess", "Custom/my-policy", {name: ..., type: ...}.
+    """
+    refs = []
+    for value in values or []:
+        if isinstance(value, dict):
+            unknown = set(value) - {'name', 'type'}
+            if unknown:
+                raise AlicloudParameterError(option, f"unknown key(s) {', '.join(sorted(unknown))} (use name and type)", value)
+            name, kind = value.get('name'), value.get('type')
+        elif isinstance(value, str):
+            kind, dummy, name = value.rpartition('/')
+            kind = kind or None
+        else:
+            raise AlicloudParameterError(option, 'each entry must be a policy name, "Type/Name" or {name, type}', value)
+        if kind is not None:
+            matched = [t for t in POLICY_TYPES if t.lower() == str(kind).lower()]
+            if not matched:
+                raise AlicloudParameterError(option, 'a policy type must be System or Custom (API code InvalidParameter.PolicyType)', kind)
+            kind = matched[0]
+        ref = (check_policy_name(name, option), kind)
+        if ref not in refs:
+            refs.append(ref)
+    return refs
+
+
+def sort_policies(policies):
+    """Attached policies as a sorted list of {name, type}, without duplicates."""
+    unique = {(p['name'], p['type']) for p in policies}
+    return [{'name': n, 'type': t} for n, t in sorted(unique)]
+
+
+def select_attached(refs, attached):
+    """The attached policies that `refs` name (a ref without type names either type)."""
+    return [p for p in attached if any(p['name'] == n and k in (None, p['type']) for n, k in refs)]
+
+
+# ---------------------------------------------------------------- roles
 
 def get_role(ram, name):
     """The GetRole `Role` body for `name`, or None when the role does not exist."""
@@ -30,3 +158,156 @@ def parse_trust_document(raw_role):
         return json.loads(text)
     except ValueError:
         return None
+
+
+def wait_for_role(ram, name, timeout):
+    """GetRole until the role is visible (RAM is eventually consistent), for at most `timeout` seconds."""
+    return ram.call('GetRole', {'RoleName': name}, retry_codes=('EntityNotExist.Role',), retry_timeout=timeout)['Role']
+
+
+def _paged(ram, action, params, container, item):
+    """Every entry of a Marker-paged RAM list, fetched 1000 at a time."""
+    marker = None
+    while True:
+        body = ram.call(action, {**params, 'MaxItems': PAGE_SIZE, 'Marker': marker})
+        yield from (body.get(container) or {}).get(item) or []
+        marker = body.get('Marker')
+        if not body.get('IsTruncated') or not marker:
+            return
+
+
+def list_roles(ram, prefix=None):
+    """ListRoles entries (no trust document) whose name starts with `prefix`."""
+    return [r for r in _paged(ram, 'ListRoles', {}, 'Roles', 'Role') if r['RoleName'].startswith(prefix or '')]
+
+
+def normalize_role(raw, policies=None, instance_ids=None):
+    """One role as the modules return it; `policies` / `instance_ids` only when they were read."""
+    role = {
+        'role_name': raw.get('RoleName'),
+        'role_id': raw.get('RoleId'),
+        'arn': raw.get('Arn'),
+        'description': raw.get('Description') or '',
+        'assume_role_policy_document': parse_trust_document(raw),
+        'max_session_duration': raw.get('MaxSessionDuration'),
+        'create_date': raw.get('CreateDate'),
+        'update_date': raw.get('UpdateDate'),
+    }
+    if policies is not None:
+        role['policies'] = sort_policies(policies)
+    if instance_ids is not None:
+        role['instance_ids'] = sorted(instance_ids)
+    return role
+
+
+# ---------------------------------------------------------------- role <-> policy attachments
+
+def list_role_policies(ram, role_name):
+    """The policies attached to a role, as a sorted list of {name, type}."""
+    body = ram.call('ListPoliciesForRole', {'RoleName': role_name})
+    return sort_policies({'name': p['PolicyName'], 'type': p['PolicyType']} for p in (body.get('Policies') or {}).get('Policy') or [])
+
+
+def resolve_policies(ram, refs, attached, option='policies'):
+    """{name, type} for every ref. Raise naming `option` when a policy does not exist.
+
+    The type of an attached policy is known from ListPoliciesForRole; any other policy is checked
+    with GetPolicy (System first, then Custom, for a name given without type), so that a missing
+    policy fails before anything is created or changed.
+    """
+    resolved = []
+    for name, kind in refs:
+        known = [p['type'] for p in attached if p['name'] == name and kind in (None, p['type'])]
+        if known:
+            kind = 'System' if 'System' in known else known[0]
+        else:
+            candidates = (kind,) if kind else POLICY_TYPES
+            kind = next((c for c in candidates if get_policy(ram, c, name) is not None), None)
+            if kind is None:
+                raise AlicloudParameterError(option, f"policy {name} does not exist as a {' or '.join(candidates)} policy "
+                                             '(API code EntityNotExist.Policy)')
+        entry = {'name': name, 'type': kind}
+        if entry not in resolved:
+            resolved.append(entry)
+    return resolved
+
+
+def attach_role_policy(ram, role_name, policy, retry_timeout=None):
+    """Attach a policy; already attached (by a concurrent run) counts as done.
+
+    With `retry_timeout`, `EntityNotExist.Role` is retried that long: RAM may not see a role it just created.
+    """
+    try:
+        ram.call('AttachPolicyToRole', {'PolicyType': policy['type'], 'PolicyName': policy['name'], 'RoleName': role_name},
+                 retry_codes=('EntityNotExist.Role',) if retry_timeout else (), retry_timeout=retry_timeout)
+    except AlicloudApiError as err:
+        if not err.matches('EntityAlreadyExists.Role.Policy'):
+            raise
+
+
+# entity kind -> (detach action, name parameter, "not attached" error code)
+_DETACH = {
+    'roles': ('DetachPolicyFromRole', 'RoleName', 'EntityNotExist.Role.Policy'),
+    'users': ('DetachPolicyFromUser', 'UserName', 'EntityNotExist.User.Policy'),
+    'groups': ('DetachPolicyFromGroup', 'GroupName', 'EntityNotExist.Group.Policy'),
+}
+
+
+def detach_policy(ram, policy, entity_name, kind='roles'):
+    """Detach a policy from a role (or user, group); not attached (a concurrent run) counts as done."""
+    action, param, not_attached = _DETACH[kind]
+    try:
+        ram.call(action, {'PolicyType': policy['type'], 'PolicyName': policy['name'], param: entity_name})
+    except AlicloudApiError as err:
+        if not err.matches(not_attached):
+            raise
+
+
+# ---------------------------------------------------------------- policies
+
+def get_policy(ram, policy_type, name):
+    """The GetPolicy body (`Policy` and `DefaultPolicyVersion`), or None when no such policy exists."""
+    try:
+        return ram.call('GetPolicy', {'PolicyType': policy_type, 'PolicyName': name})
+    except AlicloudApiError as err:
+        if err.matches('EntityNotExist.Policy'):
+            return None
+        raise
+
+
+def list_policies(ram, policy_type=None, prefix=None):
+    """ListPolicies entries (no document) of one type or both, whose name starts with `prefix`."""
+    return [p for p in _paged(ram, 'ListPolicies', {'PolicyType': policy_type}, 'Policies', 'Policy')
+            if p['PolicyName'].startswith(prefix or '')]
+
+
+def policy_entities(ram, policy):
+    """Names of the roles, users and groups a policy is attached to (ListEntitiesForPolicy)."""
+    body = ram.call('ListEntitiesForPolicy', {'PolicyType': policy['type'], 'PolicyName': policy['name']})
+    found = {}
+    for kind, container, item, key in (('roles', 'Roles', 'Role', 'RoleName'), ('users', 'Users', 'User', 'UserName'),
+                                       ('groups', 'Groups', 'Group', 'GroupName')):
+        found[kind] = sorted(e[key] for e in (body.get(container) or {}).get(item) or [])
+    return found
+
+
+def normalize_ram_policy(policy, default_version=None):
+    """One policy as the modules return it, from a GetPolicy body's parts or a ListPolicies entry.
+
+    `policy_document` (the default version's document, as a dict) is None when it was not read.
+    """
+    text = (default_version or {}).get('PolicyDocument') or policy.get('PolicyDocument')
+    try:
+        document = json.loads(text) if text else None
+    except ValueError:
+        document = None
+    return {
+        'policy_name': policy.get('PolicyName'),
+        'policy_type': policy.get('PolicyType'),
+        'description': policy.get('Description') or '',
+        'default_version': policy.get('DefaultVersion'),
+        'policy_document': document,
+        'attachment_count': policy.get('AttachmentCount'),
+        'create_date': policy.get('CreateDate'),
+        'update_date': policy.get('UpdateDate'),
+    }

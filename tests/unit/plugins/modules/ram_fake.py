@@ -1,0 +1,267 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An in-memory RAM (and ECS role bindings) behind the ApiClient.call interface, for the RAM module tests.
+
+It behaves like the service where the modules depend on it: error codes of missing or duplicate
+entities, UpdateRole resetting an absent NewMaxSessionDuration to 3600, documents returned
+re-formatted, the 5-version limit. `run_module` runs a module's main() against it and returns
+the exit code, the JSON result and the calls made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils.common import warnings as warnings_store
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
+
+AUTH = {'access_key_id': 'LTAIunit', 'access_key_secret': 'unit-secret-value', 'region_id': 'cn-hangzhou'}
+KMS_DOC = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'kms:*', 'Resource': '*'}]}
+DATE = '2026-11-27T10:00:00Z'
+LATER = '2026-11-27T11:00:00Z'
+SYSTEM_POLICIES = ('AliyunKMSFullAccess', 'AliyunKMSCryptoUserAccess', 'AliyunKMSSecretUserAccess', 'AliyunECSReadOnlyAccess')
+WRITES = ('Create', 'Update', 'Delete', 'Attach', 'Detach', 'Set')
+
+
+def service_text(document):
+    """The service returns documents re-formatted (here: sorted keys, indented), never as sent."""
+    return json.dumps(json.loads(document) if isinstance(document, str) else document, indent=2, sort_keys=True)
+
+
+class FakeCloud:
+    def __init__(self):
+        self.roles = {}        # name -> GetRole body
+        self.attached = {}     # role name -> [(type, name)]
+        self.policies = {}     # (type, name) -> {'Policy': {...}, 'versions': {id: text}}
+        self.bindings = {}     # instance id -> role name (ECS)
+        self.users = {}        # policy (type, name) -> [user names]
+        self.calls = []        # (product, action, params, retry_codes, retry_timeout)
+        self.faults = {}       # action -> [error codes raised by its next calls]
+        self.seq = 0
+        for name in SYSTEM_POLICIES:
+            self.add_policy(name, KMS_DOC, kind='System')
+
+    # ------------------------------------------------------------ seeding
+    def add_role(self, name, document=None, description='', duration=3600, policies=()):
+        self.seq += 1
+        self.roles[name] = {'RoleName': name, 'RoleId': f'3{self.seq:017d}', 'Arn': f'acs:ram::1234567890123456:role/{name}',
+                            'Description': description, 'AssumeRolePolicyDocument': service_text(document or ECS_TRUST_POLICY),
+                            'MaxSessionDuration': duration, 'CreateDate': DATE, 'UpdateDate': DATE}
+        self.attached[name] = [tuple(p.split('/')) for p in policies]
+        return self.roles[name]
+
+    def add_policy(self, name, document, kind='Custom', description='', versions=1):
+        texts = {f'v{i}': service_text(document) for i in range(1, versions + 1)}
+        self.policies[(kind, name)] = {'Policy': {'PolicyName': name, 'PolicyType': kind, 'Description': description,
+                                                  'DefaultVersion': f'v{versions}', 'CreateDate': DATE, 'UpdateDate': DATE},
+                                       'versions': texts, 'next': versions + 1}
+
+    def fail(self, action, *codes):
+        self.faults.setdefault(action, []).extend(codes)
+
+    # ------------------------------------------------------------ observation
+    def actions(self, product='ram'):
+        return [c[1] for c in self.calls if c[0] == product]
+
+    def writes(self):
+        return [c[1] for c in self.calls if c[1].startswith(WRITES)]
+
+    def call_of(self, action):
+        return next(c for c in self.calls if c[1] == action)
+
+    # ------------------------------------------------------------ the ApiClient.call interface
+    def client(self, product):
+        cloud = self
+
+        class Client:
+            def call(self, action, params=None, *, retry_codes=(), retry_timeout=None):
+                clean = {k: v for k, v in (params or {}).items() if v is not None}
+                cloud.calls.append((product, action, clean, tuple(retry_codes), retry_timeout))
+                pending = cloud.faults.get(action)
+                if pending:
+                    code = pending.pop(0)
+                    raise AlicloudApiError(code, f'injected {code}', status=409, request_id='R-fault', product=product, action=action)
+                return getattr(cloud, action)(clean)
+
+        return Client()
+
+    @staticmethod
+    def error(code, status=404):
+        return AlicloudApiError(code, code.replace('.', ' '), status=status, request_id='R-1', product='ram')
+
+    def _role(self, params):
+        if params['RoleName'] not in self.roles:
+            raise self.error('EntityNotExist.Role')
+        return self.roles[params['RoleName']]
+
+    def _policy(self, kind, name):
+        if (kind, name) not in self.policies:
+            raise self.error('EntityNotExist.Policy')
+        return self.policies[(kind, name)]
+
+    # RAM roles
+    def GetRole(self, params):
+        return {'Role': dict(self._role(params))}
+
+    def CreateRole(self, params):
+        name = params['RoleName']
+        if name in self.roles:
+            raise self.error('EntityAlreadyExists.Role', 409)
+        role = self.add_role(name, params['AssumeRolePolicyDocument'], params.get('Description', ''), params.get('MaxSessionDuration', 3600))
+        view = dict(role)
+        del view['UpdateDate']
+        return {'Role': view}
+
+    def UpdateRole(self, params):
+        role = self._role(params)
+        if 'NewAssumeRolePolicyDocument' in params:
+            role['AssumeRolePolicyDocument'] = service_text(params['NewAssumeRolePolicyDocument'])
+        if 'NewDescription' in params:
+            role['Description'] = params['NewDescription']
+        role['MaxSessionDuration'] = params.get('NewMaxSessionDuration', 3600)  # as the real API: absent resets
+        role['UpdateDate'] = LATER
+        return {'Role': dict(role)}
+
+    def DeleteRole(self, params):
+        self._role(params)
+        if self.attached[params['RoleName']]:
+            raise self.error('DeleteConflict.Role.Policy', 409)
+        del self.roles[params['RoleName']]
+        return {}
+
+    def ListRoles(self, params):
+        names = sorted(self.roles)
+        start = int(params.get('Marker', 0))
+        page = names[start:start + params['MaxItems']]
+        body = {'Roles': {'Role': [{k: v for k, v in self.roles[n].items() if k != 'AssumeRolePolicyDocument'} for n in page]},
+                'IsTruncated': start + params['MaxItems'] < len(names)}
+        if body['IsTruncated']:
+            body['Marker'] = str(start + params['MaxItems'])
+        return body
+
+    # RAM attachments
+    def ListPoliciesForRole(self, params):
+        self._role(params)
+        return {'Policies': {'Policy': [{'PolicyName': n, 'PolicyType': t, 'AttachDate': DATE}
+                                        for t, n in self.attached[params['RoleName']]]}}
+
+    def AttachPolicyToRole(self, params):
+        self._role(params)
+        key = (params['PolicyType'], params['PolicyName'])
+        self._policy(*key)
+        if key in self.attached[params['RoleName']]:
+            raise self.error('EntityAlreadyExists.Role.Policy', 409)
+        self.attached[params['RoleName']].append(key)
+        return {}
+
+    def DetachPolicyFromRole(self, params):
+        self._role(params)
+        key = (params['PolicyType'], params['PolicyName'])
+        if key not in self.attached[params['RoleName']]:
+            raise self.error('EntityNotExist.Role.Policy')
+        self.attached[params['RoleName']].remove(key)
+        return {}
+
+    def DetachPolicyFromUser(self, params):
+        users = self.users.get((params['PolicyType'], params['PolicyName']), [])
+        if params['UserName'] not in users:
+            raise self.error('EntityNotExist.User.Policy')
+        users.remove(params['UserName'])
+        return {}
+
+    # RAM policies
+    def _count(self, key):
+        return sum(key in keys for keys in self.attached.values()) + len(self.users.get(key, []))
+
+    def GetPolicy(self, params):
+        key = (params['PolicyType'], params['PolicyName'])
+        entry = self._policy(*key)
+        policy = entry['Policy']
+        text = entry['versions'][policy['DefaultVersion']]
+        return {'Policy': {**policy, 'AttachmentCount': self._count(key), 'PolicyDocument': text},
+                'DefaultPolicyVersion': {'VersionId': policy['DefaultVersion'], 'IsDefaultVersion': True, 'PolicyDocument': text}}
+
+    def ListPolicies(self, params):
+        found = [e['Policy'] for k, e in sorted(self.policies.items()) if params.get('PolicyType') in (None, k[0])]
+        return {'Policies': {'Policy': [{**p, 'AttachmentCount': self._count((p['PolicyType'], p['PolicyName']))} for p in found]},
+                'IsTruncated': False}
+
+    def CreatePolicy(self, params):
+        if ('Custom', params['PolicyName']) in self.policies:
+            raise self.error('EntityAlreadyExists.Policy', 409)
+        self.add_policy(params['PolicyName'], params['PolicyDocument'], description=params.get('Description', ''))
+        return {'Policy': dict(self.policies[('Custom', params['PolicyName'])]['Policy'])}
+
+    def CreatePolicyVersion(self, params):
+        entry = self._policy('Custom', params['PolicyName'])
+        if len(entry['versions']) >= 5:
+            if params.get('RotateStrategy') != 'DeleteOldestNonDefaultVersionWhenLimitExceeded':
+                raise self.error('LimitExceeded.Policy.Version', 409)
+            oldest = next(v for v in entry['versions'] if v != entry['Policy']['DefaultVersion'])
+            del entry['versions'][oldest]
+        version = f"v{entry['next']}"
+        entry['next'] += 1
+        entry['versions'][version] = service_text(params['PolicyDocument'])
+        if params.get('SetAsDefault'):
+            entry['Policy']['DefaultVersion'] = version
+        entry['Policy']['UpdateDate'] = LATER
+        return {'PolicyVersion': {'VersionId': version, 'IsDefaultVersion': bool(params.get('SetAsDefault'))}}
+
+    def UpdatePolicyDescription(self, params):
+        entry = self._policy('Custom', params['PolicyName'])
+        entry['Policy']['Description'] = params['NewDescription']
+        entry['Policy']['UpdateDate'] = LATER
+        return {'Policy': dict(entry['Policy'])}
+
+    def ListEntitiesForPolicy(self, params):
+        key = (params['PolicyType'], params['PolicyName'])
+        self._policy(*key)
+        roles = [{'RoleName': r} for r, keys in sorted(self.attached.items()) if key in keys]
+        return {'Roles': {'Role': roles}, 'Users': {'User': [{'UserName': u} for u in self.users.get(key, [])]}, 'Groups': {'Group': []}}
+
+    def DeletePolicy(self, params):
+        key = ('Custom', params['PolicyName'])
+        entry = self._policy(*key)
+        if self._count(key):
+            raise self.error('DeleteConflict.Policy.User', 409)
+        if len(entry['versions']) > 1 and not params.get('CascadingDelete'):
+            raise self.error('DeleteConflict.Policy.Version', 409)
+        del self.policies[key]
+        return {}
+
+    # ECS
+    def DescribeInstanceRamRole(self, params):
+        sets = [{'InstanceId': i, 'RamRoleName': r} for i, r in sorted(self.bindings.items()) if r == params['RamRoleName']]
+        return {'InstanceRamRoleSets': {'InstanceRamRoleSet': sets}, 'TotalCount': len(sets)}
+
+
+def install(monkeypatch):
+    """A FakeCloud that every client of the modules under test talks to (use in a fixture)."""
+    for name in os.environ:
+        if name.startswith(('ALIBABA_CLOUD_', 'ALICLOUD_')):
+            monkeypatch.delenv(name)
+    monkeypatch.setattr(warnings_store, '_global_warnings', {})  # no warning leaks from one test into the next
+    fake = FakeCloud()
+    monkeypatch.setattr(ClientFactory, 'client', lambda self, product: fake.client(product))
+    return fake
+
+
+def warnings(result):
+    """The texts of a module result's warnings."""
+    return [w['event']['msg'] if isinstance(w, dict) else w for w in result.get('warnings', [])]
+
+
+def run_module(main, capsys, check_mode=False, diff=True, **args):
+    """Run a module's main(); return (exit code, result dict)."""
+    args = {**AUTH, **args, '_ansible_check_mode': check_mode, '_ansible_diff': diff}
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+    return exit_info.value.code, json.loads(capsys.readouterr().out)

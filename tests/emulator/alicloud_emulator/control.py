@@ -6,9 +6,10 @@ Every route is listed in ``ROUTES`` and documented in tests/emulator/README.md.
 """
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from . import DEFAULT_ACCOUNT_ID
 from .clock import iso, now
@@ -226,7 +227,7 @@ def _consistency(emu: Emulator, args: dict) -> dict:
 
 def _expire(emu: Emulator, args: dict) -> dict:
     return {'expired': emu.store.expire_credentials(args.get('access_key_id'), args.get('instance_id'),
-                                                    args.get('role_name'))}
+                                                    args.get('role_name'), float(args.get('in_seconds') or 0))}
 
 
 def _credentials(emu: Emulator, _args: dict) -> dict:
@@ -251,10 +252,12 @@ def _instance(emu: Emulator, args: dict):
     return inst
 
 
-def _metadata_proxy(emu: Emulator, args: dict) -> dict:
+async def _metadata_proxy(emu: Emulator, args: dict) -> dict:
     inst = _instance(emu, args)
-    scheme, _, hostport = emu.url.partition('://')
-    return {'proxy': f'{scheme}://{inst.instance_id}@{hostport}', 'url': f'{emu.url}/_imds/{inst.instance_id}'}
+    port = await emu.metadata_port(inst.instance_id)
+    hostport = emu.url.partition('://')[2]
+    return {'proxy': f'http://{emu.host}:{port}', 'url': f'{emu.url}/_imds/{inst.instance_id}',
+            'proxy_user_url': f'http://{inst.instance_id}@{hostport}'}
 
 
 def _metadata_options(emu: Emulator, args: dict) -> dict:
@@ -267,7 +270,7 @@ def _metadata_options(emu: Emulator, args: dict) -> dict:
     return {'instance_id': inst.instance_id, 'http_tokens': inst.http_tokens, 'http_endpoint': inst.http_endpoint}
 
 
-Route = Callable[['Emulator', dict], dict]
+Route = Callable[['Emulator', dict], dict | Awaitable[dict]]
 ROUTES: dict[tuple[str, str], Route] = {
     ('GET', 'health'): lambda emu, args: {'ok': True, 'url': emu.url},
     ('POST', 'reset'): _reset,
@@ -300,7 +303,7 @@ ROUTES: dict[tuple[str, str], Route] = {
 }
 
 
-def handle_control(emu: Emulator, req: RawRequest, remote: str | None) -> Reply:
+async def handle_control(emu: Emulator, req: RawRequest, remote: str | None) -> Reply:
     if remote not in LOOPBACK:
         return Reply(403, {'error': 'the control plane answers loopback clients only'}, {})
     name = req.path[len('/_emulator/'):].strip('/')
@@ -315,7 +318,10 @@ def handle_control(emu: Emulator, req: RawRequest, remote: str | None) -> Reply:
             if not isinstance(body, dict):
                 raise ValueError('the body must be a JSON object')
             args.update(body)
-        return Reply(200, route(emu, args), {})
+        result = route(emu, args)
+        if inspect.isawaitable(result):
+            result = await result
+        return Reply(200, result, {})
     except ApiError as exc:
         return Reply(400, {'error': f'{exc.code}: {exc.message}'}, {})
     except (ValueError, TypeError, KeyError) as exc:

@@ -2,9 +2,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ECS instance metadata service (100.100.100.200), for every emulated instance.
 
-An instance is reached as itself either through the emulator used as an HTTP proxy with the
-instance id as proxy user name (``http://<instance-id>@127.0.0.1:PORT``; clients send
-``Proxy-Authorization: Basic base64("<instance-id>:")``) or at ``/_imds/<instance-id>/latest/...``.
+An instance is reached as itself in three ways (see README): a port of its own, opened on demand
+by ``/_emulator/metadata-proxy`` and usable as an HTTP proxy or as an origin (the credentials
+library sends no Proxy-Authorization, so this is what ``ControlClient.metadata_proxy`` returns);
+the main port used as a proxy with the instance id as proxy user name
+(``http://<instance-id>@127.0.0.1:PORT``, for clients such as curl that send
+``Proxy-Authorization: Basic base64("<instance-id>:")``); or ``/_imds/<instance-id>/latest/...``.
 """
 from __future__ import annotations
 
@@ -137,15 +140,10 @@ def serve(store: Store, instance_id: str | None, method: str, path: str, headers
     return _text(404, 'Not found.')
 
 
-async def handle_metadata(emu: Emulator, req: RawRequest, proxied: bool) -> Reply | None:
-    if proxied:
-        instance_id, path = proxy_user(req.headers), req.path
-        if instance_id is None:
-            return _text(407, 'Use http://<instance-id>@<emulator host:port> as the proxy to pick the instance.')
-    else:
-        _, _, rest = req.path.partition('/_imds/')
-        instance_id, _, tail = rest.partition('/')
-        path = f'/{tail}'
+async def handle_metadata(emu: Emulator, req: RawRequest, instance_id: str | None, path: str) -> Reply | None:
+    """Serve ``path`` as the metadata service of ``instance_id`` (None: the proxy client did not say which)."""
+    if instance_id is None:
+        return _text(407, 'Use the proxy URL from /_emulator/metadata-proxy, or http://<instance-id>@<host:port>.')
     action = _action(req.method, path)
     fault = await apply_faults(emu, 'IMDS', action)
     started = time.perf_counter()
@@ -155,7 +153,7 @@ async def handle_metadata(emu: Emulator, req: RawRequest, proxied: bool) -> Repl
         reply = None
     else:
         reply = _text(fault.status, fault.message)
-    emu.calllog.record('IMDS', action, {'InstanceId': instance_id or '', 'Path': path},
+    emu.calllog.record('IMDS', action, {'InstanceId': instance_id, 'Path': path},
                        status=reply.status if reply else 0, code=None if reply and reply.status == 200 else 'MetadataError',
                        request_id=request_id(), access_key_id=None, account_id=None, principal=f'instance/{instance_id}',
                        fault=fault.kind if fault else None, duration_ms=round((time.perf_counter() - started) * 1000, 3))

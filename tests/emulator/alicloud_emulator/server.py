@@ -16,17 +16,21 @@ from .calllog import CallLog
 from .control import handle_control, seed
 from .dispatch import RawRequest, Reply, handle_api
 from .faults import Faults
-from .metadata import handle_metadata
+from .metadata import handle_metadata, proxy_user
 from .store import Store
 
 EMULATOR_KEY = web.AppKey('emulator', object)
+INSTANCE_KEY = web.AppKey('instance_id', str)
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 class Emulator:
     """Everything one emulator process holds."""
 
-    def __init__(self, state_file: str | None = None, seed_file: str | None = None, latency_ms: int = 0):
+    def __init__(self, state_file: str | None = None, seed_file: str | None = None, latency_ms: int = 0,
+                 host: str = '127.0.0.1'):
+        self.host = host
+        self.metadata_runners: dict[str, tuple[web.AppRunner, int]] = {}
         self.store = Store()
         self.calllog = CallLog()
         self.faults = Faults()
@@ -48,6 +52,18 @@ class Emulator:
         if reseed and self.seed_file:
             with open(self.seed_file, encoding='utf-8') as handle:
                 seed(self, json.load(handle))
+
+    async def metadata_port(self, instance_id: str) -> int:
+        """A port of its own for one instance's metadata service (opened on first use, kept until exit)."""
+        if instance_id not in self.metadata_runners:
+            runner = await start_site(make_app(self, instance_id), self.host, 0)
+            self.metadata_runners[instance_id] = (runner, runner.addresses[0][1])
+        return self.metadata_runners[instance_id][1]
+
+    async def close(self) -> None:
+        for runner, _ in self.metadata_runners.values():
+            await runner.cleanup()
+        self.metadata_runners.clear()
 
     def save(self) -> None:
         if self.state_file:
@@ -73,10 +89,16 @@ async def handle(request: web.Request) -> web.StreamResponse:
         path, _, raw_query = target.partition('?')
     body = await request.read()
     raw = RawRequest(request.method, path, raw_query, request.headers, body)
-    if proxy_host == METADATA_HOST or path.startswith('/_imds/'):
-        reply = await handle_metadata(emu, raw, proxied=proxy_host == METADATA_HOST)
+    bound_instance = request.app.get(INSTANCE_KEY)
+    if bound_instance is not None:
+        reply = await handle_metadata(emu, raw, bound_instance, path)
+    elif proxy_host == METADATA_HOST:
+        reply = await handle_metadata(emu, raw, proxy_user(request.headers), path)
+    elif path.startswith('/_imds/'):
+        instance_id, _, tail = path[len('/_imds/'):].partition('/')
+        reply = await handle_metadata(emu, raw, instance_id, f'/{tail}')
     elif path.startswith('/_emulator/') and proxy_host is None:
-        reply = handle_control(emu, raw, request.remote)
+        reply = await handle_control(emu, raw, request.remote)
     else:
         reply = await handle_api(emu, raw)
     if reply is None:
@@ -85,16 +107,27 @@ async def handle(request: web.Request) -> web.StreamResponse:
     return _response(reply)
 
 
-async def serve(host: str, port: int, port_file: str | None = None, state_file: str | None = None,
-                latency_ms: int = 0, seed_file: str | None = None) -> None:
-    emu = Emulator(state_file, seed_file, latency_ms)
+def make_app(emu: Emulator, instance_id: str | None = None) -> web.Application:
+    """The main app, or (with ``instance_id``) an app that is that instance's metadata service on any path."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[EMULATOR_KEY] = emu
+    if instance_id is not None:
+        app[INSTANCE_KEY] = instance_id
     app.router.add_route('*', '/{tail:.*}', handle)
+    return app
+
+
+async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def serve(host: str, port: int, port_file: str | None = None, state_file: str | None = None,
+                latency_ms: int = 0, seed_file: str | None = None) -> None:
+    emu = Emulator(state_file, seed_file, latency_ms, host)
+    runner = await start_site(make_app(emu), host, port)
     bound_port = runner.addresses[0][1]
     emu.url = f'http://{host}:{bound_port}'
     print(f'{LISTENING_PREFIX}{emu.url}', flush=True)
@@ -107,4 +140,5 @@ async def serve(host: str, port: int, port_file: str | None = None, state_file: 
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     emu.save()
+    await emu.close()
     await runner.cleanup()

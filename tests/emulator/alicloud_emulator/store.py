@@ -311,8 +311,9 @@ class Store:
         return cred
 
     def expire_credentials(self, access_key_id: str | None = None, instance_id: str | None = None,
-                           role_name: str | None = None) -> int:
-        at = now()
+                           role_name: str | None = None, in_seconds: float = 0) -> int:
+        """Bring the expiry of matching temporary credentials forward to ``in_seconds`` from now (0: expire now)."""
+        deadline = now() + in_seconds
         count = 0
         for cred in self.credentials.values():
             if access_key_id and cred.access_key_id != access_key_id:
@@ -321,8 +322,8 @@ class Store:
                 continue
             if role_name and cred.role_name.lower() != role_name.lower():
                 continue
-            if cred.expiration > at - 1:
-                cred.expiration = at - 1
+            if cred.expiration > deadline:
+                cred.expiration = deadline
                 count += 1
         return count
 

@@ -150,9 +150,10 @@ class ControlClient:
         self.settings(instance_boot_seconds=seconds)
 
     def expire_credentials(self, access_key_id: str | None = None, instance_id: str | None = None,
-                           role_name: str | None = None) -> int:
+                           role_name: str | None = None, in_seconds: float = 0) -> int:
+        """Make matching STS credentials expire now (or ``in_seconds`` from now); returns how many changed."""
         return self.request('POST', 'credentials/expire', {'access_key_id': access_key_id, 'instance_id': instance_id,
-                                                           'role_name': role_name})['expired']
+                                                           'role_name': role_name, 'in_seconds': in_seconds})['expired']
 
     def credentials(self) -> list[dict]:
         return self.request('GET', 'credentials')['credentials']

@@ -1,0 +1,233 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ECS 2014-05-26 through the official SDK."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from alibabacloud_ecs20140526 import models as ecs_models
+
+from helpers import api_error, assert_all_set
+
+REGION = 'cn-hangzhou'
+INSTANCE_FIELDS = ('instance_id', 'instance_name', 'region_id', 'zone_id', 'status', 'instance_network_type',
+                   'instance_type', 'image_id', 'host_name', 'creation_time', 'vpc_attributes', 'inner_ip_address',
+                   'public_ip_address', 'security_group_ids', 'tags', 'metadata_options', 'eip_address', 'cpu', 'memory')
+
+
+@pytest.fixture
+def fleet(control):
+    control.create_role('EcsKmsRole', policies=['AliyunKMSFullAccess'])
+    control.create_role('OtherRole')
+    vpc = control.seed_instances(count=3, prefix='web-', tags={'app': 'web'}, zone_id='cn-hangzhou-h')
+    classic = control.seed_instances(count=1, prefix='old-', network_type='classic')
+    held = control.seed_instances(count=1, prefix='held-', ram_role_name='OtherRole')
+    return {'vpc': vpc, 'classic': classic, 'held': held}
+
+
+def _attach(ecs, ids, role='EcsKmsRole', policy=None):
+    return ecs.attach_instance_ram_role(ecs_models.AttachInstanceRamRoleRequest(
+        region_id=REGION, ram_role_name=role, instance_ids=json.dumps(ids), policy=policy))
+
+
+def _describe_roles(ecs, ids=None, role=None, **extra):
+    return ecs.describe_instance_ram_role(ecs_models.DescribeInstanceRamRoleRequest(
+        region_id=REGION, instance_ids=json.dumps(ids) if ids is not None else None, ram_role_name=role, **extra)).body
+
+
+def test_describe_instances_fields_filters_and_missing_ids(ecs, fleet):
+    ids = fleet['vpc'] + fleet['classic'] + ['i-doesnotexist00000000']
+    body = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, instance_ids=json.dumps(ids),
+                                                                      page_size=100)).body
+    assert body.total_count == 4, 'ids that do not exist are silently omitted'
+    web = body.instances.instance[0]
+    for name in INSTANCE_FIELDS:
+        assert getattr(web, name) is not None, name
+    assert_all_set(web.vpc_attributes)
+    assert_all_set(web.metadata_options)
+    assert web.instance_network_type == 'vpc' and web.vpc_attributes.vpc_id.startswith('vpc-')
+    assert web.vpc_attributes.private_ip_address.ip_address and web.zone_id == 'cn-hangzhou-h'
+    assert [(t.tag_key, t.tag_value) for t in web.tags.tag] == [('app', 'web')]
+    assert web.metadata_options.http_tokens == 'optional' and web.status == 'Running'
+    old = body.instances.instance[3]
+    assert old.instance_network_type == 'classic' and old.inner_ip_address.ip_address and not old.vpc_attributes.vpc_id
+
+    def names(**filters):
+        found = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, page_size=100, **filters))
+        return sorted(i.instance_name for i in found.body.instances.instance)
+    assert names(instance_name='web-2') == ['web-2']
+    assert names(tag=[ecs_models.DescribeInstancesRequestTag(key='app', value='web')]) == ['web-1', 'web-2', 'web-3']
+    assert names(tag=[ecs_models.DescribeInstancesRequestTag(key='app', value='db')]) == []
+    assert names(instance_network_type='classic') == ['old-1']
+    assert names(zone_id='cn-hangzhou-h') == ['web-1', 'web-2', 'web-3']
+    assert names(vpc_id=web.vpc_attributes.vpc_id, v_switch_id=web.vpc_attributes.v_switch_id) == ['web-1', 'web-2', 'web-3']
+    assert names(status='Stopped') == []
+    assert ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id='cn-beijing')).body.total_count == 0
+    api_error('InvalidInstanceIds.Malformed', 400, ecs.describe_instances,
+              ecs_models.DescribeInstancesRequest(region_id=REGION, instance_ids='i-1,i-2'))
+    api_error('MissingParameter', 400, ecs.describe_instances, ecs_models.DescribeInstancesRequest())
+
+
+def test_describe_instances_paging(ecs, control):
+    ids = control.seed_instances(count=25)
+    by_page = []
+    for number in (1, 2, 3):
+        page = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, page_number=number,
+                                                                          page_size=10)).body
+        assert page.total_count == 25 and page.page_number == number and page.page_size == 10
+        by_page += [i.instance_id for i in page.instances.instance]
+    assert by_page == ids
+    by_token, token = [], None
+    while True:
+        page = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, max_results=7,
+                                                                          next_token=token)).body
+        by_token += [i.instance_id for i in page.instances.instance]
+        token = page.next_token
+        if not token:
+            break
+    assert by_token == ids
+    api_error('InvalidParameter', 400, ecs.describe_instances,
+              ecs_models.DescribeInstancesRequest(region_id=REGION, next_token='garbage!'))
+    api_error('InvalidParameter', 400, ecs.describe_instances,
+              ecs_models.DescribeInstancesRequest(region_id=REGION, max_results=101))
+
+
+def test_attach_reports_per_instance_results(ecs, fleet, control):
+    ids = fleet['vpc'][:2] + fleet['classic'] + fleet['held'] + ['i-missing000000000000']
+    body = _attach(ecs, ids).body
+    assert_all_set(body)
+    assert (body.total_count, body.fail_count, body.ram_role_name) == (5, 3, 'EcsKmsRole')
+    rows = {r.instance_id: r for r in body.attach_instance_ram_role_results.attach_instance_ram_role_result}
+    assert [(rows[i].success, rows[i].code, rows[i].message) for i in fleet['vpc'][:2]] == [(True, '200', 'success')] * 2
+    assert rows[fleet['classic'][0]].code == 'InvalidNetworkType.MismatchRamRole'
+    assert rows[fleet['held'][0]].code == 'InvalidInstance.RamRoleAlreadyAttached'
+    assert rows['i-missing000000000000'].code == 'InvalidInstanceId.NotFound'
+    again = _attach(ecs, fleet['vpc'][:1]).body
+    assert again.fail_count == 1, 'the same role twice is a per-instance failure too'
+    assert control.instance(fleet['vpc'][0])['ram_role'] == 'EcsKmsRole'
+    assert control.instance(fleet['held'][0])['ram_role'] == 'OtherRole'
+
+
+def test_attach_whole_call_errors(ecs, fleet, control, ram):
+    from alibabacloud_ram20150501 import models as ram_models  # pylint: disable=import-outside-toplevel
+    vpc = fleet['vpc']
+    for bad in ('i-1', '[]', json.dumps([f'i-{n}' for n in range(101)]), '[1, 2]'):
+        api_error('InvalidInstanceIds.Malformed', 400, ecs.attach_instance_ram_role, ecs_models.AttachInstanceRamRoleRequest(
+            region_id=REGION, ram_role_name='EcsKmsRole', instance_ids=bad))
+    api_error('InvalidRamRole.NotFound', 404, _attach, ecs, vpc, 'NoSuchRole')
+    control.create_role('UserRole', trust={'Version': '1', 'Statement': [
+        {'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': {'RAM': ['acs:ram::1234567890123456:root']}}]})
+    api_error('InvalidRamRole.NotEcsRole', 404, _attach, ecs, vpc, 'UserRole')
+    api_error('InvalidParameter', 400, _attach, ecs, vpc, 'EcsKmsRole', policy='{"not": "a policy"}')
+    api_error('MissingParameter', 400, ecs.attach_instance_ram_role, ecs_models.AttachInstanceRamRoleRequest(
+        region_id=REGION, instance_ids=json.dumps(vpc)))
+
+    control.set_consistency_delay(30)
+    ram.create_role(ram_models.CreateRoleRequest(role_name='FreshRole', assume_role_policy_document=json.dumps(
+        {'Version': '1', 'Statement': [{'Action': 'sts:AssumeRole', 'Effect': 'Allow',
+                                        'Principal': {'Service': ['ecs.aliyuncs.com']}}]})))
+    api_error('InvalidRamRole.NotFound', 404, _attach, ecs, vpc, 'FreshRole')
+    assert ram.get_role(ram_models.GetRoleRequest(role_name='FreshRole')).body.role.role_name == 'FreshRole'
+    control.set_consistency_delay(0)
+    assert _attach(ecs, vpc, 'FreshRole').body.fail_count == 0
+
+
+def test_detach_and_describe_instance_ram_role(ecs, fleet):
+    vpc = fleet['vpc']
+    _attach(ecs, vpc[:2])
+    described = _describe_roles(ecs, vpc)
+    assert_all_set(described)
+    assert described.total_count == 3
+    assert [(r.instance_id, r.ram_role_name) for r in described.instance_ram_role_sets.instance_ram_role_set] == [
+        (vpc[0], 'EcsKmsRole'), (vpc[1], 'EcsKmsRole'), (vpc[2], '')]
+    by_role = _describe_roles(ecs, role='EcsKmsRole')
+    assert by_role.total_count == 2 and {r.instance_id for r in by_role.instance_ram_role_sets.instance_ram_role_set} == set(vpc[:2])
+    assert _describe_roles(ecs, vpc, role='EcsKmsRole').total_count == 2
+    api_error('InvalidParameter.AllEmpty', 403, _describe_roles, ecs)
+    api_error('InvalidInstanceId.NotFound', 404, _describe_roles, ecs, vpc + ['i-missing000000000000'])
+    api_error('InvalidNetworkType.MismatchRamRole', 403, _describe_roles, ecs, fleet['classic'])
+    api_error('InvalidParameter', 400, _describe_roles, ecs, role='EcsKmsRole', page_size=51)
+
+    detached = ecs.detach_instance_ram_role(ecs_models.DetachInstanceRamRoleRequest(
+        region_id=REGION, instance_ids=json.dumps(vpc + fleet['held']), ram_role_name='EcsKmsRole')).body
+    assert (detached.total_count, detached.fail_count) == (4, 2)
+    rows = {r.instance_id: r for r in detached.detach_instance_ram_role_results.detach_instance_ram_role_result}
+    assert rows[vpc[0]].success and rows[vpc[0]].code == '200' and rows[vpc[0]].message == 'Success'
+    assert [(s.instance_id, s.ram_role_name) for s in rows[vpc[0]].instance_ram_role_sets.instance_ram_role_set] == [
+        (vpc[0], 'EcsKmsRole')]
+    assert rows[vpc[2]].code == 'InvalidInstance.RamRoleNotAttached'
+    assert rows[fleet['held'][0]].code == 'InvalidInstance.RamRoleMismatch'
+    assert _describe_roles(ecs, role='EcsKmsRole').total_count == 0
+
+
+def test_describe_instance_ram_role_pages_by_role(ecs, control):
+    control.create_role('Fleet')
+    ids = control.seed_instances(count=120, ram_role_name='Fleet')
+    seen = []
+    for number in (1, 2, 3):
+        page = _describe_roles(ecs, role='Fleet', page_size=50, page_number=number)
+        assert page.total_count == 120
+        seen += [r.instance_id for r in page.instance_ram_role_sets.instance_ram_role_set]
+    assert seen == ids
+
+
+def test_run_instances(ecs, control):
+    control.create_role('EcsKmsRole')
+    control.set_instance_boot_seconds(3600)
+
+    def run(token=None, **extra):
+        request = ecs_models.RunInstancesRequest(region_id=REGION, image_id='aliyun_3_x64', instance_type='ecs.g7.large',
+                                                 v_switch_id='vsw-test', client_token=token, **extra)
+        return ecs.run_instances(request).body
+
+    body = run(amount=3, instance_name='app', ram_role_name='EcsKmsRole',
+               tag=[ecs_models.RunInstancesRequestTag(key='env', value='test')], security_group_id='sg-1')
+    assert_all_set(body)
+    ids = body.instance_id_sets.instance_id_set
+    assert len(ids) == 3
+    described = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, instance_ids=json.dumps(ids)))
+    instances = described.body.instances.instance
+    assert {i.status for i in instances} == {'Pending'} and {i.instance_name for i in instances} == {'app'}
+    assert instances[0].security_group_ids.security_group_id == ['sg-1']
+    assert instances[0].vpc_attributes.v_switch_id == 'vsw-test'
+    assert _describe_roles(ecs, ids).instance_ram_role_sets.instance_ram_role_set[0].ram_role_name == 'EcsKmsRole'
+
+    first = run('token-1').instance_id_sets.instance_id_set
+    assert run('token-1').instance_id_sets.instance_id_set == first, 'same ClientToken, same instances'
+    assert len(control.instances()) == 4
+    api_error('IdempotentParameterMismatch', 400, run, 'token-1', amount=2)
+
+    control.set_instance_boot_seconds(0)
+    booted = run().instance_id_sets.instance_id_set
+    assert control.instance(booted[0])['status'] == 'Running'
+
+    api_error('MissingParameter', 400, ecs.run_instances, ecs_models.RunInstancesRequest(
+        region_id=REGION, image_id='img', instance_type='ecs.g7.large'))
+    api_error('InvalidRamRole.NotFound', 404, run, ram_role_name='Nope')
+    control.create_role('UserRole', trust={'Version': '1', 'Statement': [
+        {'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': {'RAM': ['1234567890123456']}}]})
+    api_error('InvalidRamRole.NotEcsRole', 401, run, ram_role_name='UserRole')
+
+
+def test_delete_instances_and_metadata_options(ecs, control):
+    control.create_role('EcsKmsRole')
+    running = control.seed_instances(count=2, ram_role_name='EcsKmsRole')
+    stopped = control.seed_instances(count=2, status='Stopped')
+    api_error('IncorrectInstanceStatus', 403, ecs.delete_instance, ecs_models.DeleteInstanceRequest(instance_id=running[0]))
+    ecs.delete_instance(ecs_models.DeleteInstanceRequest(instance_id=running[0], force=True))
+    ecs.delete_instance(ecs_models.DeleteInstanceRequest(instance_id=stopped[0]))
+    api_error('InvalidInstanceId.NotFound', 404, ecs.delete_instance, ecs_models.DeleteInstanceRequest(instance_id=running[0]))
+    ecs.delete_instances(ecs_models.DeleteInstancesRequest(region_id=REGION, instance_id=[running[1], stopped[1]], force=True))
+    assert control.instances() == []
+    assert _describe_roles(ecs, role='EcsKmsRole').total_count == 0
+
+    inst = control.seed_instances(count=1)[0]
+    ecs.modify_instance_metadata_options(ecs_models.ModifyInstanceMetadataOptionsRequest(
+        region_id=REGION, instance_id=inst, http_tokens='required'))
+    found = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, instance_ids=json.dumps([inst])))
+    assert found.body.instances.instance[0].metadata_options.http_tokens == 'required'
+    api_error('InvalidParameter', 400, ecs.modify_instance_metadata_options, ecs_models.ModifyInstanceMetadataOptionsRequest(
+        region_id=REGION, instance_id=inst, http_tokens='sometimes'))
+    api_error('InvalidInstanceId.NotFound', 404, ecs.modify_instance_metadata_options,
+              ecs_models.ModifyInstanceMetadataOptionsRequest(region_id=REGION, instance_id='i-nope', http_tokens='required'))

@@ -1,0 +1,174 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ram
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import KMS_DOC, FakeCloud
+
+KMS = {'name': 'AliyunKMSFullAccess', 'type': 'System'}
+
+
+# ---------------------------------------------------------------- validation
+
+@pytest.mark.parametrize('value, ok', [
+    ('EcsRamRoleTest', True), ('a.b-c.1', True), ('r' * 64, True),
+    ('', False), ('r' * 65, False), ('with space', False), ('under_score', False), ('at@x', False), (None, False),
+])
+def test_role_names(value, ok):
+    if ok:
+        assert _ram.check_role_name(value) == value
+    else:
+        with pytest.raises(AlicloudParameterError) as exc:
+            _ram.check_role_name(value, 'role_name')
+        assert exc.value.option == 'role_name' and 'InvalidParameter.RoleName.' in exc.value.rule
+
+
+@pytest.mark.parametrize('value, ok', [('my-policy-1', True), ('p' * 128, True), ('p' * 129, False), ('a.b', False), ('a_b', False)])
+def test_policy_names(value, ok):
+    if ok:
+        assert _ram.check_policy_name(value) == value
+    else:
+        with pytest.raises(AlicloudParameterError):
+            _ram.check_policy_name(value)
+
+
+@pytest.mark.parametrize('check, value, ok', [
+    (_ram.check_max_session_duration, 3600, True), (_ram.check_max_session_duration, 43200, True),
+    (_ram.check_max_session_duration, None, True), (_ram.check_max_session_duration, 3599, False),
+    (_ram.check_max_session_duration, 43201, False), (_ram.check_description, 'x' * 1024, True),
+    (_ram.check_description, None, True), (_ram.check_description, '', False), (_ram.check_description, 'x' * 1025, False),
+])
+def test_bounds(check, value, ok):
+    if ok:
+        assert check(value) == value
+    else:
+        with pytest.raises(AlicloudParameterError):
+            check(value)
+
+
+@pytest.mark.parametrize('document, trust, broken', [
+    (ECS_TRUST_POLICY, True, None),
+    (json.dumps(ECS_TRUST_POLICY), True, None),
+    (KMS_DOC, False, None),
+    (KMS_DOC, True, 'needs a Principal'),
+    (ECS_TRUST_POLICY, False, 'Principal is only allowed'),
+    ({'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'kms:*'}]}, False, 'Resource or NotResource'),
+    ({'Version': '2012-10-17', 'Statement': KMS_DOC['Statement']}, False, 'Version must be "1"'),
+    ('{"Version": "1"', False, 'malformed JSON'),
+    ('[]', False, 'must be a JSON object'),
+    ({'Version': '1', 'Statement': [{'Effect': 'Maybe', 'Action': 'kms:*', 'Resource': '*'}]}, False, 'Effect'),
+])
+def test_check_document(document, trust, broken):
+    if broken is None:
+        checked = _ram.check_document(document, 'doc', trust)
+        assert json.loads(checked.text) == checked.parsed and checked.canonical['Version'] == '1'
+    else:
+        with pytest.raises(AlicloudParameterError) as exc:
+            _ram.check_document(document, 'doc', trust)
+        assert exc.value.option == 'doc' and broken in exc.value.rule and 'MalformedPolicyDocument' in exc.value.rule
+
+
+@pytest.mark.parametrize('values, expected', [
+    (['AliyunKMSFullAccess'], [('AliyunKMSFullAccess', None)]),
+    (['System/AliyunKMSFullAccess', 'custom/app'], [('AliyunKMSFullAccess', 'System'), ('app', 'Custom')]),
+    ([{'name': 'app', 'type': 'CUSTOM'}, {'name': 'x'}], [('app', 'Custom'), ('x', None)]),
+    (['app', 'app', 'Custom/app', {'name': 'app', 'type': 'Custom'}], [('app', None), ('app', 'Custom')]),
+    (None, []),
+])
+def test_parse_policy_refs(values, expected):
+    assert _ram.parse_policy_refs(values) == expected
+
+
+@pytest.mark.parametrize('values, rule', [
+    (['Managed/x'], 'System or Custom'), ([{'name': 'x', 'kind': 'System'}], 'unknown key'), ([3], 'each entry'),
+    (['System/'], 'InvalidParameter.PolicyName.Length'), ([{'type': 'System'}], 'InvalidParameter.PolicyName.Length'),
+])
+def test_parse_policy_refs_refusals(values, rule):
+    with pytest.raises(AlicloudParameterError) as exc:
+        _ram.parse_policy_refs(values)
+    assert exc.value.option == 'policies' and rule in exc.value.rule
+
+
+def test_select_attached():
+    attached = [{'name': 'app', 'type': 'Custom'}, KMS]
+    assert _ram.select_attached([('app', None)], attached) == [{'name': 'app', 'type': 'Custom'}]
+    assert _ram.select_attached([('app', 'System')], attached) == []
+    assert _ram.select_attached([('AliyunKMSFullAccess', 'System'), ('zzz', None)], attached) == [KMS]
+
+
+# ---------------------------------------------------------------- calls
+
+@pytest.fixture(name='cloud')
+def cloud_fixture():
+    return FakeCloud()
+
+
+def test_resolve_uses_attached_types_and_looks_up_the_rest(cloud):
+    cloud.add_policy('app', KMS_DOC)
+    ram = cloud.client('ram')
+    attached = [KMS]
+    resolved = _ram.resolve_policies(ram, [('AliyunKMSFullAccess', None), ('app', None)], attached)
+    assert resolved == [KMS, {'name': 'app', 'type': 'Custom'}]
+    # the attached one cost nothing; the custom one: System tried first, then Custom
+    assert [(c[1], c[2]['PolicyType']) for c in cloud.calls] == [('GetPolicy', 'System'), ('GetPolicy', 'Custom')]
+
+
+def test_resolve_prefers_system_and_fails_for_a_missing_policy(cloud):
+    cloud.add_policy('AliyunKMSFullAccess', KMS_DOC)  # custom twin of a system name
+    ram = cloud.client('ram')
+    assert _ram.resolve_policies(ram, [('AliyunKMSFullAccess', None)], []) == [KMS]
+    assert _ram.resolve_policies(ram, [('AliyunKMSFullAccess', 'Custom')], []) == [{'name': 'AliyunKMSFullAccess', 'type': 'Custom'}]
+    with pytest.raises(AlicloudParameterError) as exc:
+        _ram.resolve_policies(ram, [('nope', 'System')], [])
+    assert 'nope does not exist as a System policy' in exc.value.rule
+
+
+def test_getters_return_none_for_missing_and_raise_the_rest(cloud):
+    ram = cloud.client('ram')
+    assert _ram.get_role(ram, 'nope') is None and _ram.get_policy(ram, 'Custom', 'nope') is None
+    cloud.fail('GetRole', 'Throttling.User')
+    with pytest.raises(AlicloudApiError):
+        _ram.get_role(ram, 'nope')
+
+
+def test_attach_and_detach_treat_races_as_done_and_raise_the_rest(cloud):
+    cloud.add_role('r')
+    ram = cloud.client('ram')
+    _ram.attach_role_policy(ram, 'r', KMS)
+    _ram.attach_role_policy(ram, 'r', KMS)  # EntityAlreadyExists.Role.Policy
+    _ram.detach_policy(ram, KMS, 'r')
+    _ram.detach_policy(ram, KMS, 'r')  # EntityNotExist.Role.Policy
+    with pytest.raises(AlicloudApiError) as exc:
+        _ram.attach_role_policy(ram, 'ghost', KMS)
+    assert exc.value.code == 'EntityNotExist.Role'
+    _ram.attach_role_policy(ram, 'r', KMS, retry_timeout=5)
+    assert cloud.calls[-1][3:] == (('EntityNotExist.Role',), 5) and cloud.calls[0][3:] == ((), None)
+
+
+def test_normalize_role_and_policy():
+    raw = {'RoleName': 'r', 'RoleId': '1', 'Arn': 'acs:ram::1:role/r', 'AssumeRolePolicyDocument': json.dumps(ECS_TRUST_POLICY),
+           'MaxSessionDuration': 3600, 'CreateDate': 'c', 'UpdateDate': 'u'}
+    role = _ram.normalize_role(raw, [KMS, {'name': 'a', 'type': 'Custom'}, KMS], ['i-2', 'i-1'])
+    assert role == {'role_name': 'r', 'role_id': '1', 'arn': 'acs:ram::1:role/r', 'description': '',
+                    'assume_role_policy_document': ECS_TRUST_POLICY, 'max_session_duration': 3600, 'create_date': 'c',
+                    'update_date': 'u', 'policies': [KMS, {'name': 'a', 'type': 'Custom'}], 'instance_ids': ['i-1', 'i-2']}
+    assert set(_ram.normalize_role({'RoleName': 'r'})) == set(role) - {'policies', 'instance_ids'}
+    policy = _ram.normalize_ram_policy({'PolicyName': 'p', 'PolicyType': 'Custom', 'DefaultVersion': 'v2', 'AttachmentCount': 0},
+                                       {'PolicyDocument': json.dumps(KMS_DOC)})
+    assert policy['policy_document'] == KMS_DOC and policy['attachment_count'] == 0 and policy['description'] == ''
+    assert _ram.normalize_ram_policy({'PolicyName': 'p'})['policy_document'] is None
+
+
+def test_lists_follow_markers(cloud, monkeypatch):
+    monkeypatch.setattr(_ram, 'PAGE_SIZE', 2)
+    for name in ('a1', 'a2', 'b1', 'a3', 'a4'):
+        cloud.add_role(name)
+    assert [r['RoleName'] for r in _ram.list_roles(cloud.client('ram'), 'a')] == ['a1', 'a2', 'a3', 'a4']
+    assert len([c for c in cloud.calls if c[1] == 'ListRoles']) == 3

@@ -14,7 +14,7 @@ description:
     when it has 5, the oldest version that is not the default one is removed to make room.
   - Every input is checked before the first write, so a bad input changes nothing.
 author:
-  - alicloud.instance_ram contributors
+  - alicloud.instance_ram contributors (!UNKNOWN)
 options:
   name:
     description:

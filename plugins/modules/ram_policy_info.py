@@ -11,7 +11,7 @@ description:
   - Returns the policies of one name, the policies whose name starts with a prefix, or every policy
     (ListPolicies, paged with C(Marker) 1000 policies at a time), of one type or both.
 author:
-  - alicloud.instance_ram contributors
+  - alicloud.instance_ram contributors (!UNKNOWN)
 options:
   name:
     description:

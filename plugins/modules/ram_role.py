@@ -18,7 +18,7 @@ description:
     the first write, so a bad input changes nothing.
   - To attach policies to a role this play does not own, use M(alicloud.instance_ram.ram_role_policy_attachment).
 author:
-  - alicloud.instance_ram contributors
+  - alicloud.instance_ram contributors (!UNKNOWN)
 options:
   name:
     description:

@@ -12,7 +12,7 @@ description:
     (ListRoles, paged with C(Marker) 1000 roles at a time).
   - For each role, optionally its attached policies, its trust policy, and the ECS instances of O(region_id) that use it.
 author:
-  - alicloud.instance_ram contributors
+  - alicloud.instance_ram contributors (!UNKNOWN)
 options:
   name:
     description:

@@ -12,7 +12,7 @@ description:
   - The role must exist; this module never creates or deletes it (see M(alicloud.instance_ram.ram_role)).
   - Policies attached to the role but not listed are left alone.
 author:
-  - alicloud.instance_ram contributors
+  - alicloud.instance_ram contributors (!UNKNOWN)
 options:
   role_name:
     description:

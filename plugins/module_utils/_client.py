@@ -22,10 +22,12 @@ import re
 import traceback
 from urllib.parse import urlsplit
 
-from ._errors import AlicloudApiError, AlicloudError, AlicloudParameterError, redact
+from ._errors import CREDENTIALS_ERROR, AlicloudApiError, AlicloudError, AlicloudParameterError, from_exception, is_api_exception, redact
 from ._retry import RetryPolicy
 
 COLLECTION_VERSION = '0.1.0'
+# the error of a call signed with temporary credentials the service no longer accepts
+EXPIRED_TOKEN_CODE = 'InvalidSecurityToken.Expired'
 USER_AGENT = f'AnsibleCollection/alicloud.instance_ram-{COLLECTION_VERSION}'
 
 
@@ -310,13 +312,14 @@ def _snake(action):
 class ApiClient:
     """One product's client. `call(action, params)` -> response body as a dict (CamelCase keys as on the wire)."""
 
-    def __init__(self, product, sdk_client, models_module, runtime, policy, on_call=None):
+    def __init__(self, product, sdk_client, models_module, runtime, policy, on_call=None, refresh_credentials=None):
         self.product = product
         self._sdk = sdk_client
         self._models = models_module
         self._runtime = runtime
         self._policy = policy
         self._on_call = on_call
+        self._refresh_credentials = refresh_credentials
         self.calls = []
 
     def call(self, action, params=None, *, retry_codes=(), retry_timeout=None):
@@ -335,6 +338,14 @@ class ApiClient:
                 self._on_call(self.product, action)
             return method(request, self._runtime).body.to_map()
 
+        try:
+            return self._policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product=self.product, action=action)
+        except AlicloudApiError as err:
+            if self._refresh_credentials is None or not err.matches(EXPIRED_TOKEN_CODE):
+                raise
+        # temporary credentials expired during the run (revoked or rotated before their Expiration):
+        # fetch fresh ones from their source once, and try again
+        self._refresh_credentials()
         return self._policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product=self.product, action=action)
 
 
@@ -354,6 +365,31 @@ class ClientFactory:
             from alibabacloud_credentials.client import Client as CredentialClient  # pylint: disable=import-outside-toplevel
             self._credential_client = CredentialClient(provider=build_credentials_provider(self.params))
         return self._credential_client
+
+    def credential(self):
+        """The credential the clients sign with (a CredentialModel: access_key_id, provider_name, ...), fetched now if needed.
+
+        Raises AlicloudApiError when no credential can be obtained, whatever the source says.
+        """
+        try:
+            return self.credential_client.get_credential()
+        except AlicloudError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_api_exception(exc):
+                raise
+            err = from_exception(exc)
+            if err.code != CREDENTIALS_ERROR:
+                err = AlicloudApiError(CREDENTIALS_ERROR, f'could not obtain credentials: {err.message}')
+            raise err from None
+
+    def refresh_credentials(self):
+        """Replace the provider behind every client of this factory by a freshly built one.
+
+        Drops cached temporary credentials (instance role, assumed role), so the next call fetches new ones.
+        """
+        if self._credential_client is not None:
+            self._credential_client.cloud_credential.provider = build_credentials_provider(self.params)
 
     def secrets(self):
         """Secret values in use (explicit, from the environment, or fetched by a provider), for masking in output."""
@@ -391,7 +427,8 @@ class ClientFactory:
         config = Config(credential=self.credential_client, region_id=region or 'cn-hangzhou', endpoint=host,
                         protocol=protocol, connect_timeout=connect_ms, read_timeout=read_ms, user_agent=USER_AGENT)
         runtime = RuntimeOptions(connect_timeout=connect_ms, read_timeout=read_ms)
-        self._clients[product] = ApiClient(product, sdk.Client(config), models, runtime, self.policy, self._on_call)
+        self._clients[product] = ApiClient(product, sdk.Client(config), models, runtime, self.policy, self._on_call,
+                                           refresh_credentials=self.refresh_credentials)
         return self._clients[product]
 
 
@@ -417,6 +454,15 @@ class AlicloudModule:
             from ansible.module_utils.basic import missing_required_lib  # pylint: disable=import-outside-toplevel
             self.fail_json(msg=missing_required_lib(PRODUCTS[product].distribution + ' and alibabacloud-credentials'),
                            exception=traceback.format_exc())
+        return None  # not reached
+
+    def credential(self):
+        """The credential every client of this module signs with (see ClientFactory.credential)."""
+        try:
+            return self._factory.credential()
+        except ImportError:
+            from ansible.module_utils.basic import missing_required_lib  # pylint: disable=import-outside-toplevel
+            self.fail_json(msg=missing_required_lib('alibabacloud-credentials'), exception=traceback.format_exc())
         return None  # not reached
 
     def warn(self, message):

@@ -1,0 +1,232 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: kms_access_check
+short_description: Prove that the current credentials can use KMS - list keys, encrypt and decrypt, read a secret
+version_added: 0.1.0
+description:
+  - Runs the KMS checks chosen in O(checks) with the credentials of the shared options and reports, per check, whether
+    it passed and, when it did not, the KMS error code (for example C(Forbidden.NoPermission) for a denial).
+  - B(Where it runs and why.) On an ECS instance (a host of the inventory) it uses the instance's RAM role by
+    default: with no key given, the credential chain ends with the role's temporary credentials from the metadata
+    service (hardened mode). That proves the last step of the guide, an instance reaching KMS with no AccessKey
+    stored anywhere. It also runs anywhere else (for example on the controller) with any credential source of the
+    collection, to check a role assumed with O(assume_role_arn) or a RAM user's keys.
+  - Nothing is changed in KMS; the module runs the same way in check mode.
+  - Temporary credentials that the service declares expired during the run (C(InvalidSecurityToken.Expired)) are
+    fetched again from their source once, and the call is retried.
+options:
+  checks:
+    description:
+      - The checks to run, in this order.
+      - V(list_keys) calls ListKeys.
+      - V(encrypt_decrypt) encrypts a random sample with O(key_id), decrypts it and compares (Encrypt, Decrypt).
+      - V(get_secret) reads the current value of O(secret_name) (GetSecretValue). The value is never returned.
+    type: list
+    elements: str
+    choices: [list_keys, encrypt_decrypt, get_secret]
+    default: [list_keys]
+  key_id:
+    description:
+      - Key for V(encrypt_decrypt), as a key id, an alias (C(alias/...)) or an ARN. Required by that check.
+    type: str
+  secret_name:
+    description:
+      - Secret for V(get_secret). Required by that check.
+    type: str
+  fail_on_failure:
+    description:
+      - Fail the task when any check fails (after running every check), naming each failed check and its code.
+      - With V(false) the results are only reported, and RV(passed) says whether all checks passed.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - alicloud.instance_ram.auth
+  - alicloud.instance_ram.attributes
+  - alicloud.instance_ram.attributes.info
+notes:
+  - Needs O(region_id) (or O(kms_endpoint)). Inside a VPC without internet access use the VPC endpoint,
+    O(kms_endpoint=kms-vpc.<region>.aliyuncs.com).
+  - When no credentials can be obtained at all the module fails before any check. If the source was the instance
+    role, the message says why the metadata service gave none (no role bound, unreachable, token refused).
+seealso:
+  - module: alicloud.instance_ram.instance_role_credentials_info
+  - plugin: alicloud.instance_ram.kms_secret
+    plugin_type: lookup
+author:
+  - alicloud.instance_ram contributors
+"""
+
+EXAMPLES = r"""
+- name: On every instance of the fleet, prove the RAM role reaches KMS (no key given - the instance role is used)
+  alicloud.instance_ram.kms_access_check:
+    region_id: cn-hangzhou
+    checks: [list_keys, encrypt_decrypt, get_secret]
+    key_id: alias/app-key
+    secret_name: db-password
+
+- name: Report without failing, then decide
+  alicloud.instance_ram.kms_access_check:
+    region_id: cn-hangzhou
+    checks: [encrypt_decrypt, get_secret]
+    key_id: alias/app-key
+    secret_name: db-password
+    fail_on_failure: false
+  register: kms_access
+
+- name: A crypto-only role must not read secrets
+  ansible.builtin.assert:
+    that:
+      - kms_access.checks.encrypt_decrypt.passed
+      - kms_access.checks.get_secret.code == 'Forbidden.NoPermission'
+"""
+
+RETURN = r"""
+passed:
+  description: Whether every check passed.
+  returned: success, and on failure of a check
+  type: bool
+  sample: false
+failed_checks:
+  description: Names of the checks that did not pass.
+  returned: success, and on failure of a check
+  type: list
+  elements: str
+  sample: [get_secret]
+credential_provider:
+  description:
+    - The provider the credentials came from, for example V(ecs_ram_role) (the instance role), V(static_ak), V(ram_role_arn).
+  returned: success, and on failure of a check
+  type: str
+  sample: ecs_ram_role
+checks:
+  description: One entry per check run, by check name.
+  returned: success, and on failure of a check
+  type: dict
+  contains:
+    passed:
+      description: Whether the check passed.
+      type: bool
+    code:
+      description: The KMS error code of a failed check, for example C(Forbidden.NoPermission) or C(Forbidden.KeyNotFound); null when it passed.
+      type: str
+    message:
+      description: The service's message of a failed check; null when it passed.
+      type: str
+    http_status:
+      description: HTTP status of a failed check; null when it passed or the service was not reached.
+      type: int
+    request_id:
+      description: Request id of the failed call, for Alibaba Cloud support.
+      type: str
+    action:
+      description: The KMS action that failed (C(ListKeys), C(Encrypt), C(Decrypt), C(GetSecretValue)).
+      type: str
+    key_count:
+      description: V(list_keys) - number of keys visible.
+      type: int
+      returned: when V(list_keys) passed
+    key_id:
+      description: V(encrypt_decrypt) - id of the key that encrypted.
+      type: str
+      returned: when V(encrypt_decrypt) passed
+    key_version_id:
+      description: V(encrypt_decrypt) - key version that encrypted.
+      type: str
+      returned: when V(encrypt_decrypt) passed
+    secret_name:
+      description: V(get_secret) - name of the secret read.
+      type: str
+      returned: when V(get_secret) passed
+    version_id:
+      description: V(get_secret) - version read.
+      type: str
+      returned: when V(get_secret) passed
+    version_stages:
+      description: V(get_secret) - stages of that version, for example C(ACSCurrent).
+      type: list
+      elements: str
+      returned: when V(get_secret) passed
+    secret_data_type:
+      description: V(get_secret) - V(text) or V(binary).
+      type: str
+      returned: when V(get_secret) passed
+    has_value:
+      description: V(get_secret) - whether the secret has a non-empty value (the value itself is never returned).
+      type: bool
+      returned: when V(get_secret) passed
+  sample:
+    list_keys: {passed: true, code: null, message: null, http_status: null, request_id: null, action: null, key_count: 2}
+    get_secret:
+      passed: false
+      code: Forbidden.NoPermission
+      message: This operation is forbidden by permission system.
+      http_status: 403
+      request_id: 5D2A4B0C-0E0A-4C11-8F1F-4E6C5C7A2B11
+      action: GetSecretValue
+"""
+
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule, resolve_credential_source
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._kms import CHECKS, run_checks
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import MetadataClient
+
+REQUIRED_INPUT = {'encrypt_decrypt': 'key_id', 'get_secret': 'secret_name'}
+
+
+def validate(params):
+    """The checks to run, without repeats; raises when a check lacks its input."""
+    checks = list(dict.fromkeys(params['checks']))
+    if not checks:
+        raise AlicloudParameterError('checks', 'name at least one check')
+    for check in checks:
+        option = REQUIRED_INPUT.get(check)
+        if option and not params[option]:
+            raise AlicloudParameterError(option, f'is required by the {check} check')
+    return checks
+
+
+def explain_missing_credentials(params, err):
+    """When the instance role was (or, at the end of the default chain, may have been) the source, ask the metadata service why it gave nothing."""
+    source = resolve_credential_source(params)
+    if source['kind'] not in ('ecs_ram_role', 'default_chain'):
+        return err
+    try:
+        MetadataClient(params).fetch(source.get('role_name'))
+    except AlicloudApiError as reason:
+        return AlicloudApiError(reason.code, f'{err.message}; the instance metadata service says: {reason.message}',
+                                status=reason.status, product='metadata', action=reason.action)
+    return err
+
+
+def run(module):
+    params = module.params
+    checks = validate(params)
+    try:
+        credential = module.credential()
+    except AlicloudApiError as err:
+        raise explain_missing_credentials(params, err) from None
+    results = run_checks(module.client('kms'), checks, key_id=params['key_id'], secret_name=params['secret_name'])
+    failed = [name for name, outcome in results.items() if not outcome['passed']]
+    result = {'changed': False, 'passed': not failed, 'failed_checks': failed, 'checks': results,
+              'credential_provider': credential.provider_name}
+    if failed and params['fail_on_failure']:
+        detail = ', '.join(f"{name} ({results[name]['code']})" for name in failed)
+        module.fail_json(msg=f'KMS access check failed: {detail}', **result)
+    module.exit_json(**result)
+
+
+def main():
+    AlicloudModule(argument_spec={
+        'checks': {'type': 'list', 'elements': 'str', 'choices': list(CHECKS), 'default': ['list_keys']},
+        'key_id': {'type': 'str', 'no_log': False},
+        'secret_name': {'type': 'str'},
+        'fail_on_failure': {'type': 'bool', 'default': True},
+    }, supports_check_mode=True).run(run)
+
+
+if __name__ == '__main__':
+    main()

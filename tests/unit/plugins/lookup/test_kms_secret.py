@@ -1,0 +1,80 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.loader import lookup_loader
+
+from ansible_collections.alicloud.instance_ram.plugins.lookup import kms_secret
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.test_kms import DENIED, SECRET_VALUE, FakeKms
+
+DOC = yaml.safe_load(kms_secret.DOCUMENTATION)
+KEYS = {'access_key_id': 'LTAIlookup', 'access_key_secret': 'lookup-secret-DoNotLeak', 'region_id': 'cn-hangzhou'}
+
+
+@pytest.fixture
+def fake_kms(monkeypatch):
+    seen = {}
+    kms = FakeKms(GetSecretValue=lambda p: {'SecretData': f"{SECRET_VALUE}:{p['SecretName']}", 'VersionId': 'v1'})
+
+    def client(self, product):
+        seen.update(self.params)
+        assert product == 'kms'
+        return kms
+
+    monkeypatch.setattr(_client.ClientFactory, 'client', client)
+    kms.params = seen
+    return kms
+
+
+def lookup():
+    return lookup_loader.get('alicloud.instance_ram.kms_secret')
+
+
+def test_values_in_the_order_of_the_terms(fake_kms):
+    assert lookup().run(['db', 'api'], {}, **KEYS) == [f'{SECRET_VALUE}:db', f'{SECRET_VALUE}:api']
+    assert fake_kms.calls == [('GetSecretValue', {'SecretName': 'db'}), ('GetSecretValue', {'SecretName': 'api'})]
+    assert fake_kms.params['access_key_id'] == 'LTAIlookup' and fake_kms.params['connect_timeout'] == 5.0
+
+
+def test_stage_and_version(fake_kms):
+    lookup().run(['db'], {}, version_stage='ACSPrevious', **KEYS)
+    lookup().run(['db'], {}, version_id='v3', **KEYS)
+    assert [p for a, p in fake_kms.calls] == [{'SecretName': 'db', 'VersionStage': 'ACSPrevious'}, {'SecretName': 'db', 'VersionId': 'v3'}]
+
+
+def test_environment_fallbacks_like_the_modules(fake_kms, monkeypatch):
+    monkeypatch.setenv('ALICLOUD_REGION', 'cn-shanghai')
+    monkeypatch.setenv('ALIBABA_CLOUD_REGION_ID', 'cn-beijing')  # the newer name wins, as in the modules
+    monkeypatch.setenv('ALIBABA_CLOUD_KMS_ENDPOINT', 'http://127.0.0.1:9')
+    monkeypatch.setenv('ALIBABA_CLOUD_ACCESS_KEY_ID', 'LTAIenv')  # credentials stay with resolve_credential_source
+    lookup().run(['db'], {})
+    assert fake_kms.params['region_id'] == 'cn-beijing' and fake_kms.params['kms_endpoint'] == 'http://127.0.0.1:9'
+    assert fake_kms.params['access_key_id'] is None
+
+
+def test_a_denial_is_a_lookup_error_with_the_code(monkeypatch):
+    monkeypatch.setattr(_client.ClientFactory, 'client', lambda self, product: FakeKms(GetSecretValue=DENIED))
+    with pytest.raises(AnsibleLookupError) as exc:
+        lookup().run(['db'], {}, **KEYS)
+    assert "cannot read the secret 'db'" in str(exc.value) and 'Forbidden.NoPermission' in str(exc.value) and 'R-1' in str(exc.value)
+
+
+def test_options_mirror_the_shared_auth_options():
+    options = DOC['options']
+    spec = _client.auth_argument_spec()
+    for name in kms_secret.AUTH_OPTIONS:
+        assert options[name]['type'] == spec[name]['type'], name
+        assert options[name].get('default') == spec[name].get('default'), name
+        documented = [entry['name'] for entry in options[name].get('env', [])]
+        if name in _client._CREDENTIAL_OPTIONS:
+            assert not documented, f'{name}: its environment is read by resolve_credential_source'
+        else:
+            # Ansible takes the last variable set in this list, the modules the first one in _client.ENV
+            assert documented == list(reversed(_client.ENV.get(name, ()))), name
+    assert set(options) - {'_terms', 'version_stage', 'version_id'} == set(kms_secret.AUTH_OPTIONS)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from . import DEFAULT_ACCOUNT_ID
 from .clock import iso, now
 from .dispatch import RawRequest, Reply
-from .ecs import new_instance
+from .ecs import STATUSES, new_instance
 from .errors import ApiError
 from .kms import add_alias, key_metadata, new_key, new_secret
 from .params import parse_pairs
@@ -59,7 +59,12 @@ def _region(emu: Emulator, args: dict) -> str:
 
 
 # ------------------------------------------------------------------------------------ seeding
+_CHOICES = {'status': STATUSES, 'network_type': ('vpc', 'classic'), 'http_tokens': ('optional', 'required'),
+            'http_endpoint': ('enabled', 'disabled')}
+
+
 def _instance_fields(spec: dict) -> dict:
+    """Seed fields as new_instance() takes them; raises ValueError on unknown fields or values."""
     unknown = set(spec) - _INSTANCE_FIELDS
     if unknown:
         raise ValueError(f'unknown instance field(s): {", ".join(sorted(unknown))}')
@@ -70,12 +75,17 @@ def _instance_fields(spec: dict) -> dict:
     options = fields.pop('metadata_options', None) or {}
     for key in ('http_tokens', 'http_endpoint'):
         fields[key] = fields.get(key) or options.get(key)
-    if fields.get('http_tokens') not in (None, 'optional', 'required'):
-        raise ValueError('http_tokens must be optional or required')
+    for key, choices in _CHOICES.items():
+        if fields.get(key) is not None and fields[key] not in choices:
+            raise ValueError(f'{key} must be one of {", ".join(choices)}')
     return fields
 
 
 def seed_instances(emu: Emulator, args: dict) -> dict:
+    """Create instances in bulk; every spec is validated before any instance is created."""
+    unknown = set(args) - _INSTANCE_FIELDS - {'instances', 'count', 'prefix'}
+    if unknown:
+        raise ValueError(f'unknown field(s): {", ".join(sorted(unknown))}')
     defaults = {k: v for k, v in args.items() if k in _INSTANCE_FIELDS and k != 'instance_id'}
     specs = args.get('instances')
     if specs is None:
@@ -83,14 +93,16 @@ def seed_instances(emu: Emulator, args: dict) -> dict:
         width = len(str(count))
         prefix = args.get('prefix', 'emu-')
         specs = [{'name': f'{prefix}{n:0{width}d}'} for n in range(1, count + 1)]
-    at = now()
-    ids = []
+    planned = []
     for spec in specs:
         merged = {**defaults, **spec}
-        account = _account(emu, merged)
-        instance = new_instance(emu.store, account.account_id, _region(emu, merged), at, **_instance_fields(merged))
-        ids.append(instance.instance_id)
-    return {'instance_ids': ids}
+        fields = _instance_fields(merged)
+        if fields.get('instance_id') in emu.store.instances:
+            raise ValueError(f'instance {fields["instance_id"]} already exists')
+        planned.append((_account(emu, merged).account_id, _region(emu, merged), fields))
+    at = now()
+    return {'instance_ids': [new_instance(emu.store, account_id, region, at, **fields).instance_id
+                             for account_id, region, fields in planned]}
 
 
 def seed_role(emu: Emulator, args: dict) -> dict:
@@ -264,8 +276,6 @@ def _metadata_options(emu: Emulator, args: dict) -> dict:
     inst = _instance(emu, args)
     fields = _instance_fields({k: v for k, v in args.items() if k in ('http_tokens', 'http_endpoint')})
     inst.http_tokens = fields['http_tokens'] or inst.http_tokens
-    if fields['http_endpoint'] not in (None, 'enabled', 'disabled'):
-        raise ValueError('http_endpoint must be enabled or disabled')
     inst.http_endpoint = fields['http_endpoint'] or inst.http_endpoint
     return {'instance_id': inst.instance_id, 'http_tokens': inst.http_tokens, 'http_endpoint': inst.http_endpoint}
 

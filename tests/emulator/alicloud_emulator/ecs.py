@@ -58,8 +58,6 @@ def new_instance(store: Store, account_id: str, region_id: str, at: float, **fie
         raise ValueError(f'instance {instance_id} already exists')
     zone_id = fields.pop('zone_id', None) or f'{region_id}-a'
     network_type = fields.pop('network_type', 'vpc')
-    if network_type not in ('vpc', 'classic'):
-        raise ValueError('network_type must be vpc or classic')
     vswitch_id = vpc_id = ''
     if network_type == 'vpc':
         vswitch_id = fields.pop('vswitch_id', None) or f'vsw-{_hex(account_id, region_id, zone_id)}'
@@ -69,9 +67,6 @@ def new_instance(store: Store, account_id: str, region_id: str, at: float, **fie
     role = fields.pop('ram_role', '')
     policy = fields.pop('ram_role_policy', None)
     fields['tags'] = normalise_tags(fields.get('tags'))
-    status = fields.setdefault('status', 'Running')
-    if status not in STATUSES:
-        raise ValueError(f'status must be one of {", ".join(STATUSES)}')
     octets = [int(c, 16) for c in _hex(instance_id, length=4)]
     instance = Instance(
         instance_id=instance_id, account_id=account_id, region_id=region_id, zone_id=zone_id,

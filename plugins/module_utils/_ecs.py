@@ -23,13 +23,14 @@ import json
 import time
 
 from ._errors import AlicloudApiError, AlicloudParameterError
-from ._policy import ECS_TRUST_POLICY, trusts_ecs
+from ._policy import ECS_TRUST_POLICY, normalize_policy, to_json, trusts_ecs
 from ._ram import get_role, parse_trust_document
 
 IDS_PER_CALL = 100            # InstanceIds limit of Attach/Detach/DescribeInstanceRamRole/DescribeInstances
 DESCRIBE_ROLE_PAGE_SIZE = 50  # DescribeInstanceRamRole PageSize maximum
 DESCRIBE_INSTANCES_PAGE_SIZE = 100  # DescribeInstances MaxResults maximum
 ROLE_VISIBLE_TIMEOUT = 60.0   # seconds an Attach retries InvalidRamRole.NotFound (a role ECS does not see yet)
+EXTRA_POLICY_MAX = 1024       # AttachInstanceRamRole Policy length limit
 
 ATTACHED = 'attached'
 DETACHED = 'detached'
@@ -77,6 +78,24 @@ def unique_ids(instance_ids, option='instance_ids'):
 def ids_param(instance_ids):
     """InstanceIds as the API wants it: a JSON array in a string."""
     return json.dumps(list(instance_ids))
+
+
+def require_region(params):
+    """The region every ECS request names (RegionId); refused when neither the option nor its environment variable is set."""
+    if not params.get('region_id'):
+        raise AlicloudParameterError('region_id', 'is required for ECS (or set ALIBABA_CLOUD_REGION_ID)')
+    return params['region_id']
+
+
+def extra_policy(document, option='policy'):
+    """The optional extra policy of AttachInstanceRamRole as compact JSON text (validated), or None."""
+    if document is None:
+        return None
+    normalize_policy(document, option)
+    text = to_json(document, option)
+    if len(text) > EXTRA_POLICY_MAX:
+        raise AlicloudParameterError(option, f'must be at most {EXTRA_POLICY_MAX} characters as compact JSON', len(text))
+    return text
 
 
 # ---------------------------------------------------------------- reads
@@ -172,6 +191,12 @@ def read_roles(ecs, region_id, instance_ids):
     return roles, errors
 
 
+def instance_role(instance_id, role_name, error=None):
+    """The role of one instance as ecs_instance_ram_role_info returns it."""
+    code, message = error or (None, None)
+    return {'instance_id': instance_id, 'role_name': role_name, 'code': code, 'message': message}
+
+
 # ---------------------------------------------------------------- the role pre-check
 
 def ecs_trust_problem(ram, role_name):
@@ -185,6 +210,19 @@ def ecs_trust_problem(ram, role_name):
     if document is None or not trusts_ecs(document):
         return f'RAM role {role_name!r} does not trust ecs.aliyuncs.com, so ECS cannot pass it to instances; {fix}'
     return None
+
+
+def check_role(ram, role_name, check_mode, warn):
+    """The pre-check of an attach or a create: fail when the role is unusable; in check mode only warn.
+
+    Check mode goes on so that a playbook whose earlier task creates or fixes the role can be checked as a whole.
+    """
+    problem = ecs_trust_problem(ram, role_name)
+    if problem is None:
+        return
+    if not check_mode:
+        raise AlicloudParameterError('role_name', problem)
+    warn(problem + ' -- check mode goes on as if it were fixed; a real run would fail')
 
 
 # ---------------------------------------------------------------- plan
@@ -532,12 +570,14 @@ def delete_instances(ecs, region_id, instance_ids):
         ecs.call('DeleteInstances', {'RegionId': region_id, 'InstanceId': chunk, 'Force': True})
 
 
-def wait_for(ecs, region_id, instance_ids, *, status=None, gone=False, timeout=300.0, sleep=time.sleep, clock=time.monotonic):
+def wait_for(ecs, region_id, instance_ids, *, status=None, gone=False, timeout=300.0, sleep=None, clock=None):
     """Poll DescribeInstances until every instance has `status` (or, with gone, no longer exists).
 
     Returns the last raw instances seen; raises AlicloudApiError with code `WaitTimeout` naming the
-    stragglers when `timeout` seconds pass.
+    stragglers when `timeout` seconds pass. `sleep` and `clock` default to the time module's.
     """
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
     deadline = clock() + timeout
     pause = 1.0
     while True:

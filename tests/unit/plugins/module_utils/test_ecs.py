@@ -13,7 +13,10 @@ import math
 
 import pytest
 
+from ansible.module_utils.testing import patch_module_args
+
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 
@@ -178,6 +181,18 @@ class FakeRam:
         if name not in self.roles:
             raise AlicloudApiError('EntityNotExist.Role', 'The role does not exist.', status=404)
         return {'Role': {'RoleName': name, 'AssumeRolePolicyDocument': json.dumps(self.roles[name])}}
+
+
+def run_module(main, capsys, monkeypatch, ecs, ram=None, *, check_mode=False, diff=False, **args):
+    """Run a module's main() with the fakes as its clients: (exit code, parsed JSON output)."""
+    clients = {'ecs': ecs, 'ram': ram}
+    monkeypatch.setattr(ClientFactory, 'client', lambda self, product: clients[product])
+    args = {'region_id': REGION, 'access_key_id': 'LTAIunit', 'access_key_secret': 'unit-secret-value',
+            '_ansible_check_mode': check_mode, '_ansible_diff': diff, **args}
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+    return exit_info.value.code, json.loads(capsys.readouterr().out)
 
 
 def fleet(count, prefix='i-'):
@@ -537,6 +552,8 @@ def test_matches_and_removal_order():
 
 
 class FakeClock:
+    """A clock whose sleep advances it, instantly; also stands in for the time module inside _ecs."""
+
     def __init__(self):
         self.now = 0.0
         self.sleeps = []
@@ -545,8 +562,10 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += seconds
 
-    def __call__(self):
+    def monotonic(self):
         return self.now
+
+    __call__ = monotonic
 
 
 def test_wait_for_running_and_gone():

@@ -1,0 +1,434 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ecs_instance
+short_description: Create VPC ECS instances that carry a RAM role from their first boot, keep their count exact, delete them
+version_added: 0.1.0
+description:
+  - Keeps exactly O(count) ECS instances named O(name) with the tags O(tags) in O(region_id).
+    Missing ones are created with RunInstances, which binds O(role_name) at creation so the role's
+    credentials are there from the first boot. Surplus ones are deleted (those not running first,
+    then the most recently created).
+  - Matching instances that already exist but hold another role or none get O(role_name) through
+    the same code as M(alicloud.instance_ram.ecs_instance_ram_role) (batched, per-instance outcomes,
+    O(on_conflict)).
+  - O(state=absent) deletes every matching instance.
+  - Only VPC instances can hold a RAM role, so O(vswitch_id) is required to create instances.
+author:
+  - alicloud.instance_ram contributors (!UNKNOWN)
+options:
+  name:
+    description:
+      - Name of the instances (InstanceName). Together with O(tags) it identifies the set of instances this task manages.
+    type: str
+    required: true
+  tags:
+    description:
+      - Tags of the instances. Instances are matched on all of them and created with them.
+    type: dict
+    default: {}
+  count:
+    description:
+      - How many matching instances must exist, 0 or more.
+    type: int
+    default: 1
+  image_id:
+    description:
+      - Image of new instances. Required when instances must be created.
+    type: str
+  instance_type:
+    description:
+      - Instance type of new instances, for example C(ecs.g7.large). Required when instances must be created.
+    type: str
+  vswitch_id:
+    description:
+      - VSwitch (and so VPC and zone) of new instances. Required when instances must be created.
+    type: str
+  security_group_ids:
+    description:
+      - Security groups of new instances.
+    type: list
+    elements: str
+  password:
+    description:
+      - Login password of new instances. Never logged.
+    type: str
+  client_token:
+    description:
+      - Idempotency token of RunInstances, at most 64 ASCII characters. Sending the same token again
+        returns the instances of the first call instead of creating more, so a run that was interrupted
+        after RunInstances can be repeated safely with the same token.
+      - Without it, each run uses a fresh token (the automatic retries inside one run still reuse theirs).
+    type: str
+  role_name:
+    description:
+      - RAM role of the instances. New instances are created with it; existing matching instances get it.
+      - The role must exist and trust C(ecs.aliyuncs.com) (checked first; a warning only in check mode).
+      - Not set means create instances without a role and leave the role of existing ones alone.
+    type: str
+    aliases: [ram_role_name]
+  on_conflict:
+    description:
+      - What to do with an existing matching instance that holds another role, as in
+        M(alicloud.instance_ram.ecs_instance_ram_role). V(fail), V(skip) or V(replace) (detach then attach,
+        with a short window without credentials).
+    type: str
+    choices: [fail, skip, replace]
+    default: fail
+  state:
+    description:
+      - V(present) keeps O(count) instances, V(absent) deletes every matching instance.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description:
+      - Wait until new (and pending) instances are C(Running), and deleted instances are gone.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait, see O(wait).
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - alicloud.instance_ram.auth
+  - alicloud.instance_ram.attributes
+  - alicloud.instance_ram.attributes.actions
+notes:
+  - O(region_id) is required (option or environment variable).
+  - Instances are deleted with C(Force), running ones included.
+  - In check mode the IDs of instances that would be created are unknown, so RV(created_instance_ids) is empty and
+    RV(instances) lists only existing instances; the diff and C(changed) are the same as in a real run.
+seealso:
+  - module: alicloud.instance_ram.ecs_instance_info
+  - module: alicloud.instance_ram.ecs_instance_ram_role
+  - module: alicloud.instance_ram.ram_role
+"""
+
+EXAMPLES = r"""
+- name: Three billing instances that can read their secrets from KMS from the first boot
+  alicloud.instance_ram.ecs_instance:
+    region_id: cn-hangzhou
+    name: billing
+    tags:
+      app: billing
+    count: 3
+    image_id: aliyun_3_x64_20G_alibase_20240819.vhd
+    instance_type: ecs.g7.large
+    vswitch_id: vsw-bp1s5fnvk4gn2tws0****
+    security_group_ids: [sg-bp15ed6xe1yxeycg****]
+    role_name: EcsRamRoleTest
+    client_token: billing-2026-11-27
+  register: billing
+
+- name: Their IDs
+  ansible.builtin.debug:
+    msg: "{{ billing.instances | map(attribute='instance_id') | list }}"
+
+- name: Delete them
+  alicloud.instance_ram.ecs_instance:
+    region_id: cn-hangzhou
+    name: billing
+    tags:
+      app: billing
+    state: absent
+"""
+
+RETURN = r"""
+instances:
+  description: The matching instances after the run (in check mode, the existing ones that would be kept).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    instance_id:
+      description: ID of the instance.
+      type: str
+      sample: i-bp67acfmxazb4p****
+    name:
+      description: Name of the instance.
+      type: str
+      sample: billing
+    status:
+      description: C(Pending), C(Running), C(Starting), C(Stopping) or C(Stopped).
+      type: str
+      sample: Running
+    network_type:
+      description: C(vpc) or C(classic).
+      type: str
+      sample: vpc
+    region_id:
+      description: Region of the instance.
+      type: str
+      sample: cn-hangzhou
+    zone_id:
+      description: Zone of the instance.
+      type: str
+      sample: cn-hangzhou-h
+    vpc_id:
+      description: VPC of the instance (V(null) for classic network).
+      type: str
+      sample: vpc-bp1opxu1zkhn00gzv****
+    vswitch_id:
+      description: VSwitch of the instance (V(null) for classic network).
+      type: str
+      sample: vsw-bp1s5fnvk4gn2tws0****
+    private_ip_addresses:
+      description: Private IP addresses.
+      type: list
+      elements: str
+      sample: ["172.17.0.5"]
+    public_ip_addresses:
+      description: Public IP addresses.
+      type: list
+      elements: str
+      sample: []
+    instance_type:
+      description: Instance type.
+      type: str
+      sample: ecs.g7.large
+    image_id:
+      description: Image of the instance.
+      type: str
+      sample: aliyun_3_x64_20G_alibase_20240819.vhd
+    security_group_ids:
+      description: Security groups of the instance.
+      type: list
+      elements: str
+      sample: ["sg-bp15ed6xe1yxeycg****"]
+    tags:
+      description: Tags of the instance.
+      type: dict
+      sample: {"app": "billing"}
+    creation_time:
+      description: Creation time (UTC).
+      type: str
+      sample: "2026-11-27T10:00Z"
+    metadata_http_tokens:
+      description: C(required) when the metadata service of the instance is in hardened mode only, else C(optional) (or V(null) when not reported).
+      type: str
+      sample: required
+    ram_role:
+      description: The RAM role the instance holds (V(null) for none).
+      type: str
+      sample: EcsRamRoleTest
+created_instance_ids:
+  description: IDs of the instances created by this run (empty in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["i-bp67acfmxazb4p****"]
+deleted_instance_ids:
+  description: IDs of the instances deleted by this run (in check mode, that would be deleted).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+role_results:
+  description:
+    - What happened to the role of each existing matching instance that is kept, as RV(alicloud.instance_ram.ecs_instance_ram_role#module:results) of
+      M(alicloud.instance_ram.ecs_instance_ram_role). Empty when O(role_name) is not set.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    instance_id:
+      description: ID of the instance.
+      type: str
+      sample: i-bp67acfmxazb4p****
+    role_before:
+      description: The role the instance held before.
+      type: str
+      sample: null
+    role_after:
+      description: The role the instance holds after the run.
+      type: str
+      sample: EcsRamRoleTest
+    action:
+      description: V(attached), V(replaced), V(unchanged), V(skipped) or V(failed).
+      type: str
+      sample: attached
+    code:
+      description: On failure, the API's error code.
+      type: str
+      sample: null
+    message:
+      description: On failure, the API's message.
+      type: str
+      sample: null
+role_summary:
+  description: How many kept instances ended with each role action, as RV(alicloud.instance_ram.ecs_instance_ram_role#module:summary).
+  returned: always
+  type: dict
+  contains:
+    attached:
+      description: Instances that got the role.
+      type: int
+      sample: 1
+    detached:
+      description: Always 0 here.
+      type: int
+      sample: 0
+    replaced:
+      description: Instances whose other role was replaced.
+      type: int
+      sample: 0
+    unchanged:
+      description: Instances that already held the role.
+      type: int
+      sample: 2
+    skipped:
+      description: Instances left alone because they hold another role.
+      type: int
+      sample: 0
+    failed:
+      description: Instances whose role could not be set.
+      type: int
+      sample: 0
+    total:
+      description: Number of kept existing instances considered.
+      type: int
+      sample: 3
+"""
+
+import uuid
+
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
+    CLASSIC,
+    MESSAGES,
+    apply_binding,
+    check_role,
+    delete_instances,
+    describe_instances,
+    failure_message,
+    is_change,
+    matches,
+    normalize_instance,
+    plan_binding,
+    read_roles,
+    removal_order,
+    require_region,
+    run_instances,
+    summarize,
+    wait_for,
+)
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
+
+CREATE_OPTIONS = ('image_id', 'instance_type', 'vswitch_id')
+STARTING = ('Pending', 'Starting')
+
+
+def current_roles(ecs, region_id, raw_instances):
+    """({id: role}, {id: (code, message)}) of the matching instances; classic ones are known without a call."""
+    classic = {i['InstanceId']: (CLASSIC, MESSAGES[CLASSIC]) for i in raw_instances if i.get('InstanceNetworkType') == 'classic'}
+    vpc_ids = [i['InstanceId'] for i in raw_instances if i['InstanceId'] not in classic]
+    roles, errors = read_roles(ecs, region_id, vpc_ids) if vpc_ids else ({}, {})
+    return roles, {**classic, **errors}
+
+
+def create(module, ecs, region_id, amount):
+    """RunInstances for `amount` instances; their ids (none in check mode)."""
+    params = module.params
+    for option in CREATE_OPTIONS:
+        if not params[option]:
+            raise AlicloudParameterError(option, f'is required to create the {amount} missing instance(s)')
+    if module.check_mode:
+        return []
+    return run_instances(ecs, region_id, amount, image_id=params['image_id'], instance_type=params['instance_type'],
+                         vswitch_id=params['vswitch_id'], security_group_ids=params['security_group_ids'], name=params['name'],
+                         tags=params['tags'], password=params['password'], role_name=params['role_name'],
+                         client_token=params['client_token'] or str(uuid.uuid4()))
+
+
+def run(module):
+    params = module.params
+    region_id = require_region(params)
+    ecs = module.client('ecs')
+    name, tags, role_name = params['name'], params['tags'], params['role_name']
+    wait = params['wait'] and not module.check_mode
+    existing = [i for i in describe_instances(ecs, region_id, name=name, tags=tags) if matches(i, name, tags)]
+    roles, errors = current_roles(ecs, region_id, existing)
+    target = params['count'] if params['state'] == 'present' else 0
+    if target < 0:
+        raise AlicloudParameterError('count', 'must be 0 or more', target)
+
+    surplus = removal_order(existing)[:max(len(existing) - target, 0)]
+    keep = [i for i in existing if i not in surplus]
+    missing = max(target - len(existing), 0)
+    keep_ids = [i['InstanceId'] for i in keep]
+
+    role_results = []
+    if role_name is not None and (keep or missing):
+        check_role(module.client('ram'), role_name, module.check_mode, module.warn)
+    if role_name is not None and keep:
+        role_results = plan_binding(keep_ids, roles, errors, role_name, on_conflict=params['on_conflict'])
+        if not module.check_mode:
+            apply_binding(ecs, region_id, role_name, role_results, on_conflict=params['on_conflict'])
+    role_after = {r['instance_id']: r['role_after'] for r in role_results}
+
+    deleted = [i['InstanceId'] for i in existing if i in surplus]
+    if deleted and not module.check_mode:
+        delete_instances(ecs, region_id, deleted)
+    created = create(module, ecs, region_id, missing) if missing else []
+    if wait and deleted:
+        wait_for(ecs, region_id, deleted, gone=True, timeout=params['wait_timeout'])
+
+    raw_by_id = {i['InstanceId']: i for i in keep}
+    pending = created + [i['InstanceId'] for i in keep if i.get('Status') in STARTING]
+    if wait and pending:
+        raw_by_id.update({i['InstanceId']: i for i in wait_for(ecs, region_id, pending, status='Running', timeout=params['wait_timeout'])})
+    elif created:
+        raw_by_id.update({i['InstanceId']: i for i in describe_instances(ecs, region_id, instance_ids=created)})
+    instances = [normalize_instance(raw_by_id.get(iid) or {'InstanceId': iid, 'InstanceName': name, 'Status': 'Pending'},
+                                    role_after.get(iid, roles.get(iid) if iid in keep_ids else role_name))
+                 for iid in keep_ids + created]
+
+    result = {
+        'changed': bool(missing or deleted or any(is_change(r) for r in role_results)),
+        'instances': instances,
+        'created_instance_ids': created,
+        'deleted_instance_ids': deleted,
+        'role_results': role_results,
+        'role_summary': summarize(role_results),
+    }
+    if module.diff_mode:
+        result['diff'] = {
+            'before': {'count': len(existing), 'instances': {i['InstanceId']: roles.get(i['InstanceId']) for i in existing}},
+            'after': {'count': len(keep) + missing, 'instances': {iid: role_after.get(iid, roles.get(iid)) for iid in keep_ids},
+                      'new_instances': missing, 'new_instances_role': role_name if missing else None},
+        }
+    message = failure_message(role_results)
+    if message:
+        module.fail_json(msg=f'the role of existing instances: {message}', **result)
+    module.exit_json(**result)
+
+
+def main():
+    AlicloudModule(
+        argument_spec={
+            'name': {'type': 'str', 'required': True},
+            'tags': {'type': 'dict', 'default': {}},
+            'count': {'type': 'int', 'default': 1},
+            'image_id': {'type': 'str'},
+            'instance_type': {'type': 'str'},
+            'vswitch_id': {'type': 'str'},
+            'security_group_ids': {'type': 'list', 'elements': 'str'},
+            'password': {'type': 'str', 'no_log': True},
+            'client_token': {'type': 'str', 'no_log': False},
+            'role_name': {'type': 'str', 'aliases': ['ram_role_name']},
+            'on_conflict': {'type': 'str', 'choices': ['fail', 'skip', 'replace'], 'default': 'fail'},
+            'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
+            'wait': {'type': 'bool', 'default': True},
+            'wait_timeout': {'type': 'int', 'default': 600},
+        },
+        supports_check_mode=True,
+    ).run(run)
+
+
+if __name__ == '__main__':
+    main()

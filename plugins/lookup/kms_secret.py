@@ -118,7 +118,7 @@ seealso:
   - module: alicloud.instance_ram.kms_access_check
   - module: alicloud.instance_ram.instance_role_credentials_info
 author:
-  - alicloud.instance_ram contributors
+  - alicloud.instance_ram contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

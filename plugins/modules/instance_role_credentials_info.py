@@ -12,7 +12,7 @@ description:
     service C(100.100.100.200) for the name of the RAM role bound to the instance and for the role's temporary STS
     credentials, the way the Alibaba Cloud SDKs do. It proves that the instance can act as its role with no AccessKey
     stored anywhere, and how long the current credentials remain valid.
-  - Hardened mode is the default: a metadata token is requested first (C(PUT /latest/api/token)) and sent with every
+  - Hardened mode is the default. A metadata token is requested first (C(PUT /latest/api/token)) and sent with every
     read. Tokenless (normal mode) access is used only when O(allow_tokenless=true) and no token could be obtained.
   - Returns the role name, the AccessKey ID, the expiration, the last update and the seconds left. The AccessKey
     secret and the security token are returned only when O(return_secrets=true); see the notes for how they are
@@ -66,13 +66,13 @@ notes:
     C(no_log_values) are replaced by C(********) before the result leaves the host, so they could not be registered
     and used. Later tasks that show a registered secret (C(debug), an option without C(no_log)) need C(no_log: true)."
   - The metadata token itself is never returned. The secret and the token are never part of an error message.
-  - C(async) is refused for this module: an C(async_status) task would otherwise show the result uncensored.
+  - C(async) is refused for this module, because an C(async_status) task would show the result uncensored.
 seealso:
   - module: alicloud.instance_ram.kms_access_check
   - plugin: alicloud.instance_ram.kms_secret
     plugin_type: lookup
 author:
-  - alicloud.instance_ram contributors
+  - alicloud.instance_ram contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

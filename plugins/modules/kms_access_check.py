@@ -11,7 +11,7 @@ description:
   - Runs the KMS checks chosen in O(checks) with the credentials of the shared options and reports, per check, whether
     it passed and, when it did not, the KMS error code (for example C(Forbidden.NoPermission) for a denial).
   - B(Where it runs and why.) On an ECS instance (a host of the inventory) it uses the instance's RAM role by
-    default: with no key given, the credential chain ends with the role's temporary credentials from the metadata
+    default. With no key given, the credential chain ends with the role's temporary credentials from the metadata
     service (hardened mode). That proves the last step of the guide, an instance reaching KMS with no AccessKey
     stored anywhere. It also runs anywhere else (for example on the controller) with any credential source of the
     collection, to check a role assumed with O(assume_role_arn) or a RAM user's keys.
@@ -57,7 +57,7 @@ seealso:
   - plugin: alicloud.instance_ram.kms_secret
     plugin_type: lookup
 author:
-  - alicloud.instance_ram contributors
+  - alicloud.instance_ram contributors (!UNKNOWN)
 """
 
 EXAMPLES = r"""

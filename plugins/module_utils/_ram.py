@@ -90,12 +90,16 @@ def check_document(document, option, trust=False):
                 raise PolicyDocumentError(option, broken)
     except PolicyDocumentError as err:
         raise PolicyDocumentError(option, f'{err.rule} (API code MalformedPolicyDocument)', err.value) from None
-    text = to_json(document, option)
+    parsed = parse_document(document, option)
+    # what the service accepts: Version as text, Statement as a list (a number or a lone statement compare equal)
+    statements = parsed['Statement'] if isinstance(parsed['Statement'], list) else [parsed['Statement']]
+    parsed = {**parsed, 'Version': canonical['Version'], 'Statement': statements}
+    text = to_json(parsed, option)
     if len(text) > POLICY_DOCUMENT_MAX:
         field = 'AssumeRolePolicyDocument' if trust else 'PolicyDocument'
         raise PolicyDocumentError(option, f'must be at most {POLICY_DOCUMENT_MAX} characters as compact JSON, got {len(text)} '
                                   f'(API code InvalidParameter.{field}.Length)')
-    return Document(parse_document(document, option), canonical, text)
+    return Document(parsed, canonical, text)
 
 
 def parse_policy_refs(values, option='policies'):

@@ -75,6 +75,13 @@ def test_check_document(document, trust, broken):
         assert exc.value.option == 'doc' and broken in exc.value.rule and 'MalformedPolicyDocument' in exc.value.rule
 
 
+def test_check_document_sends_what_the_service_accepts():
+    loose = {'Statement': {'Effect': 'Allow', 'Action': 'kms:*', 'Resource': '*'}, 'Version': 1}
+    checked = _ram.check_document(loose, 'doc')
+    assert checked.text == '{"Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}],"Version":"1"}'
+    assert checked.parsed == json.loads(checked.text) and checked.canonical == _ram.check_document(KMS_DOC, 'doc').canonical
+
+
 @pytest.mark.parametrize('values, expected', [
     (['AliyunKMSFullAccess'], [('AliyunKMSFullAccess', None)]),
     (['System/AliyunKMSFullAccess', 'custom/app'], [('AliyunKMSFullAccess', 'System'), ('app', 'Custom')]),

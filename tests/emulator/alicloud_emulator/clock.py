@@ -37,7 +37,7 @@ def request_id() -> str:
 
 
 def random_alnum(length: int, alphabet: str = _ALNUM) -> str:
-    return ''.join(secrets.choice(alphabet) for _ in range(length))
+    return ''.join(secrets.choice(alphabet) for dummy in range(length))
 
 
 def random_lower(length: int) -> str:

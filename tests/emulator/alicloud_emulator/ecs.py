@@ -248,7 +248,7 @@ def _encode_token(offset: int) -> str:
 def _decode_token(token: str) -> int:
     try:
         text = base64.urlsafe_b64decode(token + '=' * (-len(token) % 4)).decode()
-        kind, _, number = text.partition(':')
+        kind, dummy, number = text.partition(':')
         if kind == 'offset' and number.isdigit():
             return int(number)
     except ValueError:
@@ -331,7 +331,7 @@ def run_instances(ctx: Context) -> dict:
         'http_endpoint': p.choice('HttpEndpoint', ('enabled', 'disabled'), 'enabled'),
         'ram_role': role.name if role else '',
     }
-    ids = [new_instance(ctx.store, account.account_id, region, ctx.now, **fields).instance_id for _ in range(amount)]
+    ids = [new_instance(ctx.store, account.account_id, region, ctx.now, **fields).instance_id for dummy in range(amount)]
     order = random_digits(15)
     if token:
         account.client_tokens[token] = {'fingerprint': _run_fingerprint(p), 'ids': ids, 'order': order}

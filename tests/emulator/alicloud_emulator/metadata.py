@@ -47,7 +47,7 @@ def _text(status: int, body: str) -> Reply:
 
 def proxy_user(headers) -> str | None:
     """The user name of a ``Proxy-Authorization: Basic`` header."""
-    scheme, _, value = headers.get('Proxy-Authorization', '').partition(' ')
+    scheme, dummy, value = headers.get('Proxy-Authorization', '').partition(' ')
     if scheme.lower() != 'basic':
         return None
     try:
@@ -91,7 +91,7 @@ def _issue_token(store: Store, inst: Instance, headers, at: float) -> Reply:
     if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_TOKEN_TTL:
         return _text(400, f'{TTL_HEADER} must be an integer from 1 to {MAX_TOKEN_TTL}.')
     if len(store.imds_tokens) > _TOKEN_PRUNE_THRESHOLD:
-        for token, (_, expires) in list(store.imds_tokens.items()):
+        for token, (dummy, expires) in list(store.imds_tokens.items()):
             if expires <= at:
                 del store.imds_tokens[token]
     token = random_alnum(56)

@@ -19,7 +19,7 @@ def parse_pairs(raw: str) -> list[tuple[str, str]]:
     for part in raw.split('&'):
         if not part:
             continue
-        key, _, value = part.partition('=')
+        key, dummy, value = part.partition('=')
         pairs.append((unquote_plus(key), unquote_plus(value)))
     return pairs
 
@@ -100,7 +100,7 @@ class Params:
         """``Name.1``, ``Name.2``, ... in numeric order (a repeat list)."""
         pattern = re.compile(re.escape(name) + r'\.(\d+)$')
         found = sorted((int(m.group(1)), v) for k, v in self.values.items() if (m := pattern.match(k)))
-        return [v for _, v in found]
+        return [v for dummy, v in found]
 
     def repeat_struct(self, name: str) -> list[dict[str, str]]:
         """``Name.N.Field`` entries grouped by N in numeric order (``Tag.1.Key``, ``Tag.1.Value``, ...)."""

@@ -290,7 +290,7 @@ def list_policies_for_role(ctx: Context) -> dict:
     role = get_role(ctx, role_name(ctx.params))
     views = []
     for key, attach_date in role.attached.items():
-        kind, _, name = key.partition(':')
+        kind, dummy, name = key.partition(':')
         policy = ctx.store.find_policy(ctx.account, kind, name)
         if policy is not None:
             views.append({'PolicyName': policy.name, 'PolicyType': policy.type, 'Description': policy.description,

@@ -57,11 +57,14 @@ class Emulator:
         """A port of its own for one instance's metadata service (opened on first use, kept until exit)."""
         if instance_id not in self.metadata_runners:
             runner = await start_site(make_app(self, instance_id), self.host, 0)
-            self.metadata_runners[instance_id] = (runner, runner.addresses[0][1])
+            if instance_id in self.metadata_runners:  # a concurrent request opened one meanwhile
+                await runner.cleanup()
+            else:
+                self.metadata_runners[instance_id] = (runner, runner.addresses[0][1])
         return self.metadata_runners[instance_id][1]
 
     async def close(self) -> None:
-        for runner, _ in self.metadata_runners.values():
+        for runner, dummy in self.metadata_runners.values():
             await runner.cleanup()
         self.metadata_runners.clear()
 
@@ -86,7 +89,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         parts = urlsplit(target)
         proxy_host, path, raw_query = parts.hostname, parts.path or '/', parts.query
     else:
-        path, _, raw_query = target.partition('?')
+        path, dummy, raw_query = target.partition('?')
     body = await request.read()
     raw = RawRequest(request.method, path, raw_query, request.headers, body)
     bound_instance = request.app.get(INSTANCE_KEY)
@@ -95,7 +98,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     elif proxy_host == METADATA_HOST:
         reply = await handle_metadata(emu, raw, proxy_user(request.headers), path)
     elif path.startswith('/_imds/'):
-        instance_id, _, tail = path[len('/_imds/'):].partition('/')
+        instance_id, dummy, tail = path[len('/_imds/'):].partition('/')
         reply = await handle_metadata(emu, raw, instance_id, f'/{tail}')
     elif path.startswith('/_emulator/') and proxy_host is None:
         reply = await handle_control(emu, raw, request.remote)
@@ -130,10 +133,11 @@ async def serve(host: str, port: int, port_file: str | None = None, state_file: 
     runner = await start_site(make_app(emu), host, port)
     bound_port = runner.addresses[0][1]
     emu.url = f'http://{host}:{bound_port}'
-    print(f'{LISTENING_PREFIX}{emu.url}', flush=True)
-    if port_file:
-        with open(port_file, 'w', encoding='utf-8') as handle_:
+    if port_file:  # written (atomically) before the listening line, so a reader of either sees both
+        with open(f'{port_file}.tmp', 'w', encoding='utf-8') as handle_:
             handle_.write(str(bound_port))
+        os.replace(f'{port_file}.tmp', port_file)
+    print(f'{LISTENING_PREFIX}{emu.url}', flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -38,7 +38,7 @@ class V3Authorization:
 
 
 def parse_v3_authorization(header: str, present_headers: set[str]) -> V3Authorization:
-    scheme, _, rest = header.strip().partition(' ')
+    scheme, dummy, rest = header.strip().partition(' ')
     if scheme != V3_ALGORITHM:
         raise incomplete(f'Unsupported signature algorithm "{scheme}".')
     fields = {}

@@ -237,7 +237,7 @@ class Store:
     def use_nonce(self, access_key_id: str, nonce: str, at: float) -> bool:
         """Record a signature nonce; False when it was already used within the window."""
         while self._nonce_order and self._nonce_order[0][0] < at - NONCE_WINDOW_SECONDS:
-            _, old = self._nonce_order.popleft()
+            old = self._nonce_order.popleft()[1]
             self.nonces.pop(old, None)
         key = (access_key_id, nonce)
         if key in self.nonces:
@@ -257,7 +257,7 @@ class Store:
     def role_documents(self, account: Account, role: Role) -> list[dict]:
         docs = []
         for key in role.attached:
-            policy_type, _, name = key.partition(':')
+            policy_type, dummy, name = key.partition(':')
             policy = self.find_policy(account, policy_type, name)
             if policy is not None:
                 docs.append(policy.document)

@@ -134,7 +134,7 @@ def test_two_concurrent_runs_attach_each_instance_once(emu, control):
                 results.extend(body.attach_instance_ram_role_results.attach_instance_ram_role_result)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             errors.append(exc)
-    threads = [threading.Thread(target=run) for _ in range(4)]
+    threads = [threading.Thread(target=run) for dummy in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

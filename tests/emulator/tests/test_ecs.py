@@ -103,6 +103,8 @@ def test_attach_reports_per_instance_results(ecs, fleet, control):
     assert rows[fleet['classic'][0]].code == 'InvalidNetworkType.MismatchRamRole'
     assert rows[fleet['held'][0]].code == 'InvalidInstance.RamRoleAlreadyAttached'
     assert rows['i-missing000000000000'].code == 'InvalidInstanceId.NotFound'
+    twice = _attach(ecs, [fleet['vpc'][2], fleet['vpc'][2]]).body
+    assert (twice.total_count, twice.fail_count) == (1, 0), 'a repeated id counts once'
     again = _attach(ecs, fleet['vpc'][:1]).body
     assert again.fail_count == 1, 'the same role twice is a per-instance failure too'
     assert control.instance(fleet['vpc'][0])['ram_role'] == 'EcsKmsRole'

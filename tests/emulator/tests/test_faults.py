@@ -22,7 +22,7 @@ def _list(ram):
 
 def test_throttling_for_k_calls_with_and_without_retry_after(ram, control):
     control.set_fault('throttle', action='ListRoles', count=2, retry_after=1500)
-    for _ in range(2):
+    for dummy in range(2):
         with pytest.raises(ThrottlingException) as info:
             _list(ram)
         assert (info.value.code, info.value.retry_after, info.value.status_code) == ('Throttling', 1500, 400)

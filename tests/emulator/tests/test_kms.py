@@ -29,7 +29,7 @@ def test_create_describe_and_list_keys(kms):
         described = kms.describe_key(kms_models.DescribeKeyRequest(key_id=ref)).body
         assert_all_set(described)
         assert described.key_metadata.key_id == meta.key_id, ref
-    ids = [meta.key_id] + [_key(kms).key_id for _ in range(11)]
+    ids = [meta.key_id] + [_key(kms).key_id for dummy in range(11)]
     pages = [kms.list_keys(kms_models.ListKeysRequest(page_number=n, page_size=5)).body for n in (1, 2, 3)]
     assert_all_set(pages[0])
     assert pages[0].total_count == 12 and [k.key_id for p in pages for k in p.keys.key] == ids

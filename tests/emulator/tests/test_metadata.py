@@ -36,8 +36,7 @@ def whoami(emu, creds) -> str:
 
 def imds(emu, instance_id, path, method='GET', headers=None):
     """Origin-form access: /_imds/<instance-id>/latest/..."""
-    status, body, _ = send_text(emu, method, f'/_imds/{instance_id}{path}', headers or {})
-    return status, body
+    return send_text(emu, method, f'/_imds/{instance_id}{path}', headers or {})[:2]
 
 
 def send_text(emu, method, target, headers):
@@ -61,7 +60,7 @@ def two_instances(control):
 
 
 def test_each_instance_reached_as_itself_through_the_real_provider(emu, control, two_instances):
-    a, b, _ = two_instances
+    a, b = two_instances[:2]
     creds_a = provider(control, a).get_credentials()
     creds_b = provider(control, b, disable_imds_v1=True).get_credentials()
     assert creds_a.get_access_key_id() != creds_b.get_access_key_id()
@@ -73,7 +72,7 @@ def test_each_instance_reached_as_itself_through_the_real_provider(emu, control,
 
 
 def test_credentials_document_and_role_name(emu, control, two_instances):
-    a, _, bare = two_instances
+    a, bare = two_instances[0], two_instances[2]
     status, name = imds(emu, a, CREDS)
     assert (status, name) == (200, 'RoleA'), 'the role name comes without a trailing newline'
     status, text = imds(emu, a, CREDS + 'RoleA')
@@ -94,7 +93,7 @@ def test_credentials_document_and_role_name(emu, control, two_instances):
 
 
 def test_hardened_mode(emu, control, two_instances):
-    a, b, _ = two_instances
+    a, b = two_instances[:2]
     ttl = 'X-aliyun-ecs-metadata-token-ttl-seconds'
     assert imds(emu, b, CREDS)[0] == 401, 'HttpTokens=required refuses tokenless reads'
     assert imds(emu, a, CREDS)[0] == 200, 'HttpTokens=optional allows them'
@@ -113,7 +112,7 @@ def test_hardened_mode(emu, control, two_instances):
 
 
 def test_modify_metadata_options_through_ecs_takes_effect(emu, ecs, control, two_instances):
-    a, _, _ = two_instances
+    a = two_instances[0]
     ecs.modify_instance_metadata_options(ecs_models.ModifyInstanceMetadataOptionsRequest(
         region_id='cn-hangzhou', instance_id=a, http_tokens='required'))
     assert imds(emu, a, CREDS)[0] == 401
@@ -121,7 +120,7 @@ def test_modify_metadata_options_through_ecs_takes_effect(emu, ecs, control, two
 
 
 def test_rotation_before_expiry_and_refusal_after(emu, control, two_instances):
-    a, _, _ = two_instances
+    a = two_instances[0]
     first = provider(control, a).get_credentials()
     control.expire_credentials(instance_id=a, in_seconds=600)  # inside the 30-minute rotation lead
     second = json.loads(imds(emu, a, CREDS + 'RoleA')[1])
@@ -132,7 +131,7 @@ def test_rotation_before_expiry_and_refusal_after(emu, control, two_instances):
 
 
 def test_detach_and_reattach_change_what_the_instance_sees(emu, ecs, control, two_instances):
-    a, _, _ = two_instances
+    a = two_instances[0]
     assert imds(emu, a, CREDS)[1] == 'RoleA'
     ecs.detach_instance_ram_role(ecs_models.DetachInstanceRamRoleRequest(region_id='cn-hangzhou',
                                                                          instance_ids=json.dumps([a])))
@@ -143,14 +142,29 @@ def test_detach_and_reattach_change_what_the_instance_sees(emu, ecs, control, tw
     assert json.loads(imds(emu, a, CREDS + 'RoleB')[1])['Code'] == 'Success'
 
 
+def test_a_role_that_no_longer_trusts_ecs_or_was_deleted_yields_no_credentials(emu, ram, control, two_instances):
+    from alibabacloud_ram20150501 import models as ram_models  # pylint: disable=import-outside-toplevel
+    a, b = two_instances[:2]
+    ram.update_role(ram_models.UpdateRoleRequest(role_name='RoleA', new_assume_role_policy_document=json.dumps(
+        {'Version': '1', 'Statement': [{'Action': 'sts:AssumeRole', 'Effect': 'Allow',
+                                        'Principal': {'RAM': [f'acs:ram::{DEFAULT_ACCOUNT_ID}:root']}}]})))
+    assert imds(emu, a, CREDS)[1] == 'RoleA'
+    assert imds(emu, a, CREDS + 'RoleA')[0] == 404
+    ram.delete_role(ram_models.DeleteRoleRequest(role_name='RoleB'))
+    assert control.instance(b)['ram_role'] == 'RoleB', 'DeleteRole leaves the binding in place'
+    status, token = imds(emu, b, '/latest/api/token', 'PUT', {'X-aliyun-ecs-metadata-token-ttl-seconds': '60'})
+    assert status == 200
+    assert imds(emu, b, CREDS + 'RoleB', headers={'X-aliyun-ecs-metadata-token': token})[0] == 404
+
+
 def test_other_ways_to_reach_an_instance(emu, control, two_instances):
-    a, _, _ = two_instances
-    status, _, _ = send_text(emu, 'GET', f'http://100.100.100.200{CREDS}', {'Host': '100.100.100.200'})
+    a = two_instances[0]
+    status = send_text(emu, 'GET', f'http://100.100.100.200{CREDS}', {'Host': '100.100.100.200'})[0]
     assert status == 407, 'the main port used as a proxy needs the instance id as proxy user name'
     basic = base64.b64encode(f'{a}:'.encode()).decode()
-    status, body, _ = send_text(emu, 'GET', 'http://100.100.100.200/latest/meta-data/instance-id',
-                                {'Host': '100.100.100.200', 'Proxy-Authorization': f'Basic {basic}'})
-    assert (status, body) == (200, a), 'curl -x http://<instance-id>@127.0.0.1:PORT works'
+    answer = send_text(emu, 'GET', 'http://100.100.100.200/latest/meta-data/instance-id',
+                       {'Host': '100.100.100.200', 'Proxy-Authorization': f'Basic {basic}'})
+    assert answer[:2] == (200, a), 'curl -x http://<instance-id>@127.0.0.1:PORT works'
     proxy = control.metadata_proxy(a)
     assert control.metadata_proxy(a) == proxy, 'one port per instance, reused'
     port = int(proxy.rsplit(':', 1)[1])

@@ -149,6 +149,9 @@ _raw:
   elements: str
 """
 
+import contextlib
+import logging
+
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
@@ -165,12 +168,27 @@ AUTH_OPTIONS = ('access_key_id', 'access_key_secret', 'security_token', 'profile
                 'sts_endpoint', 'metadata_proxy', 'connect_timeout', 'read_timeout')
 
 
+@contextlib.contextmanager
+def quiet_credentials_library():
+    """Keep alibabacloud-credentials from writing its own warnings to the controller's stderr (our error says what failed)."""
+    logger = logging.getLogger('credentials')
+    drop_all = logging.Filter('no record has this name')
+    logger.addFilter(drop_all)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop_all)
+
+
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         params = {option: self.get_option(option) for option in AUTH_OPTIONS}
-        factory = ClientFactory(params)
+        with quiet_credentials_library():
+            return self._read(ClientFactory(params), terms)
+
+    def _read(self, factory, terms):
         values = []
         for name in terms:
             try:

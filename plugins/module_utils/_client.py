@@ -349,6 +349,23 @@ class ApiClient:
         return self._policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product=self.product, action=action)
 
 
+class _FactoryCredential:
+    """What the SDK clients sign with: the factory's current credential.
+
+    A failure to obtain one surfaces as one InvalidCredentials error (the SDK wraps whatever this raises,
+    and `from_exception` unwraps it), not as a transport error of the API call to be retried.
+    """
+
+    def __init__(self, factory):
+        self._factory = factory
+
+    def get_credential(self):
+        return self._factory.credential()
+
+    def get_type(self):
+        return self._factory.credential_client.get_type()
+
+
 class ClientFactory:
     """Builds credentials once and one ApiClient per product, importing each SDK on first use."""
 
@@ -424,7 +441,7 @@ class ClientFactory:
                                              f'(or set {spec.endpoint_option})')
         connect_ms = int(self.params.get('connect_timeout', 5.0) * 1000)
         read_ms = int(self.params.get('read_timeout', 10.0) * 1000)
-        config = Config(credential=self.credential_client, region_id=region or 'cn-hangzhou', endpoint=host,
+        config = Config(credential=_FactoryCredential(self), region_id=region or 'cn-hangzhou', endpoint=host,
                         protocol=protocol, connect_timeout=connect_ms, read_timeout=read_ms, user_agent=USER_AGENT)
         runtime = RuntimeOptions(connect_timeout=connect_ms, read_timeout=read_ms)
         self._clients[product] = ApiClient(product, sdk.Client(config), models, runtime, self.policy, self._on_call,

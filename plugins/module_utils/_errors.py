@@ -119,6 +119,10 @@ def from_exception(exc, *, product=None, action=None):
     """
     if isinstance(exc, AlicloudApiError):
         return exc
+    inner = getattr(exc, 'inner_exception', None)
+    if isinstance(inner, AlicloudApiError):
+        # raised by our own code inside the SDK call (the credentials of the call), wrapped by the SDK
+        return inner
     code = getattr(exc, 'code', None)
     data = getattr(exc, 'data', None)
     status = getattr(exc, 'status_code', None) or getattr(exc, 'statusCode', None)

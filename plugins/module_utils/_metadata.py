@@ -119,12 +119,11 @@ class MetadataClient:
         if status == 200 and body:
             self.token = body
             return body
-        reason = f'the metadata service refused a token (HTTP {status})'
         if not self.allow_tokenless:
-            raise MetadataError('Metadata.TokenRefused', f'hardened mode is required (allow_tokenless is false) but {reason}; '
-                                'a token request must not carry X-Forwarded-For nor cross more hops than the instance allows',
-                                status=status, action='PutToken')
-        self.token_refusal = reason
+            raise MetadataError('Metadata.TokenRefused', 'hardened mode is required (allow_tokenless is false) but the metadata '
+                                'service refused a token; a token request must not carry X-Forwarded-For nor cross more hops '
+                                'than the instance allows', status=status, action='PutToken')
+        self.token_refusal = f'the metadata service refused a token, HTTP {status}'
         return None
 
     def _get(self, path, action, missing):
@@ -137,13 +136,11 @@ class MetadataClient:
             raise MetadataError('Metadata.NoRoleBound', missing, status=status, action=action)
         if status in (401, 403) and not self.token:
             raise MetadataError('Metadata.TokenlessRefused',
-                                f'tokenless access was refused (HTTP {status}): the instance requires hardened mode '
-                                f'(HttpTokens=required), and no token could be used ({self.token_refusal})',
-                                status=status, action=action)
+                                'tokenless access was refused: the instance requires hardened mode (HttpTokens=required), '
+                                f'and no token could be used ({self.token_refusal})', status=status, action=action)
         if status in (401, 403):
-            raise MetadataError('Metadata.TokenRefused', f'the metadata service rejected the token (HTTP {status})',
-                                status=status, action=action)
-        raise MetadataError('Metadata.InvalidResponse', f'unexpected answer HTTP {status}', status=status, action=action)
+            raise MetadataError('Metadata.TokenRefused', 'the metadata service rejected the token', status=status, action=action)
+        raise MetadataError('Metadata.InvalidResponse', 'unexpected answer', status=status, action=action)
 
     def role_name(self):
         """The name of the RAM role bound to this instance."""

@@ -197,7 +197,7 @@ def explain_missing_credentials(params, err):
     try:
         MetadataClient(params).fetch(source.get('role_name'))
     except AlicloudApiError as reason:
-        return AlicloudApiError(reason.code, f'{err.message}; the instance metadata service says: {reason.message}',
+        return AlicloudApiError(reason.code, f'no credentials for KMS - the instance metadata service says: {reason.message}; {err.message}',
                                 status=reason.status, product='metadata', action=reason.action)
     return err
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import yaml
 
@@ -78,3 +80,17 @@ def test_options_mirror_the_shared_auth_options():
             # Ansible takes the last variable set in this list, the modules the first one in _client.ENV
             assert documented == list(reversed(_client.ENV.get(name, ()))), name
     assert set(options) - {'_terms', 'version_stage', 'version_id'} == set(kms_secret.AUTH_OPTIONS)
+
+
+def test_the_credentials_library_stays_quiet_during_a_lookup(capsys):
+    logger = logging.getLogger('credentials')
+    handler = logging.StreamHandler()
+    logger.addHandler(handler)
+    try:
+        with kms_secret.quiet_credentials_library():
+            logger.warning('Refresh credentials failed, cached value is None')
+        assert capsys.readouterr().err == ''
+        logger.warning('after the lookup')
+        assert 'after the lookup' in capsys.readouterr().err
+    finally:
+        logger.removeHandler(handler)

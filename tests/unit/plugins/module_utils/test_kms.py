@@ -162,7 +162,7 @@ def test_refresh_replaces_the_provider_shared_by_every_client():
     assert factory.credential().provider_name == 'static_ak'
     factory.refresh_credentials()
     assert factory.credential_client.cloud_credential.provider is not before
-    assert kms._sdk._credential is factory.credential_client
+    assert kms._sdk._credential.get_credential().access_key_id == 'LTAIx'
     assert factory.credential().access_key_id == 'LTAIx'
 
 
@@ -181,3 +181,14 @@ def test_credential_failure_of_the_instance_role_provider():
     with pytest.raises(AlicloudApiError) as exc:
         factory.credential()
     assert exc.value.code == 'InvalidCredentials' and 'could not obtain credentials' in exc.value.message
+
+
+def test_missing_credentials_inside_an_api_call_fail_at_once(monkeypatch, tmp_path):
+    """Not a transport error of the API to be retried: one InvalidCredentials error, one attempt."""
+    factory = ClientFactory(params(ecs_role_name='EcsRamRoleTest', metadata_proxy='http://127.0.0.1:9', connect_timeout=0.5,
+                                   region_id='cn-hangzhou', kms_endpoint='http://127.0.0.1:9'),
+                            policy=RetryPolicy(sleep=lambda s: pytest.fail('a credential failure must not be retried')))
+    kms = factory.client('kms')
+    with pytest.raises(AlicloudApiError) as exc:
+        kms.call('ListKeys')
+    assert exc.value.code == 'InvalidCredentials' and kms.calls == ['ListKeys']

@@ -91,7 +91,7 @@ def test_a_named_role_skips_discovery():
     (FakeService(role=''), None, 'Metadata.NoRoleBound', 404, 'no RAM role is bound'),
     (FakeService(), 'OtherRole', 'Metadata.NoRoleBound', 404, "no RAM role named 'OtherRole'"),
     (FakeService(token_status=403), None, 'Metadata.TokenRefused', 403, 'hardened mode is required'),
-    (FakeService(token_status=400), None, 'Metadata.TokenRefused', 400, 'refused a token (HTTP 400)'),
+    (FakeService(token_status=400), None, 'Metadata.TokenRefused', 400, 'refused a token'),
     (FakeService(document={'Code': 'Failed'}), None, 'Metadata.InvalidResponse', 200, "Code 'Failed'"),
     (FakeService(document='not json ' + SECRET), None, 'Metadata.InvalidResponse', 200, 'not a success'),
 ])
@@ -123,7 +123,7 @@ def test_tokenless_refused_by_an_instance_in_hardened_mode():
     with pytest.raises(MetadataError) as exc:
         client(FakeService(token_status=403, tokenless_status=401), allow_tokenless=True).fetch()
     assert exc.value.code == 'Metadata.TokenlessRefused' and exc.value.status == 401
-    assert 'HttpTokens=required' in exc.value.message and 'refused a token (HTTP 403)' in exc.value.message
+    assert 'HttpTokens=required' in exc.value.message and 'refused a token, HTTP 403' in exc.value.message
 
 
 def test_tokenless_fallback_after_an_unanswered_token_request():

@@ -345,6 +345,26 @@ def list_policies(ctx: Context) -> dict:
     return {'Policies': {'Policy': views}, **paging}
 
 
+@RAM.action('ListEntitiesForPolicy', _policy_arn)
+def list_entities_for_policy(ctx: Context) -> dict:
+    kind = policy_type(ctx.params)
+    policy = get_policy(ctx, kind, policy_name(ctx.params))
+    key = f'{kind}:{policy.name}'
+    roles = [{'RoleName': role.name, 'RoleId': role.role_id, 'Arn': ctx.account.role_arn(role.name),
+              'Description': role.description, 'AttachDate': role.attached[key]}
+             for role in sorted(ctx.account.roles.values(), key=lambda r: r.name.lower()) if key in role.attached]
+    # the emulator has no RAM users or groups: those lists are always empty
+    return {'Roles': {'Role': roles}, 'Users': {'User': []}, 'Groups': {'Group': []}}
+
+
+@RAM.action('UpdatePolicyDescription', _policy_arn)
+def update_policy_description(ctx: Context) -> dict:
+    policy = _custom_policy(ctx)
+    policy.description = _description(ctx.params, 'NewDescription') or ''
+    policy.update_date = iso(ctx.now)
+    return {'Policy': {**_policy_view(policy), 'UpdateDate': policy.update_date}}
+
+
 @RAM.action('DeletePolicy', _policy_arn)
 def delete_policy(ctx: Context) -> dict:
     policy = _custom_policy(ctx)

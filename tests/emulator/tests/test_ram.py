@@ -187,3 +187,31 @@ def test_policy_attached_to_role_cannot_be_deleted(ram):
     got = ram.get_policy(ram_models.GetPolicyRequest(policy_type='Custom', policy_name='kms-read')).body
     assert got.policy.attachment_count == 1
     api_error('DeleteConflict.Policy.Role', 409, ram.delete_policy, ram_models.DeletePolicyRequest(policy_name='kms-read'))
+
+
+def test_list_entities_for_policy_and_update_policy_description(ram, control):
+    ram.create_policy(ram_models.CreatePolicyRequest(policy_name='kms-read', policy_document=KMS_READ, description='old'))
+    for name in ('RoleB', 'RoleA'):
+        _create_role(ram, name)
+        ram.attach_policy_to_role(ram_models.AttachPolicyToRoleRequest(policy_type='Custom', policy_name='kms-read', role_name=name))
+    _create_role(ram, 'Unrelated')
+    entities = ram.list_entities_for_policy(ram_models.ListEntitiesForPolicyRequest(policy_type='Custom', policy_name='kms-read')).body
+    assert [r.role_name for r in entities.roles.role] == ['RoleA', 'RoleB']
+    assert_all_set(entities.roles.role[0])
+    assert entities.users.user == [] and entities.groups.group == []
+    system = ram.list_entities_for_policy(ram_models.ListEntitiesForPolicyRequest(policy_type='System', policy_name='AliyunKMSFullAccess')).body
+    assert system.roles.role == []
+    api_error('EntityNotExist.Policy', 404, ram.list_entities_for_policy,
+              ram_models.ListEntitiesForPolicyRequest(policy_type='Custom', policy_name='missing'))
+    api_error('InvalidParameter.PolicyType', 400, ram.list_entities_for_policy,
+              ram_models.ListEntitiesForPolicyRequest(policy_type='Managed', policy_name='kms-read'))
+
+    updated = ram.update_policy_description(ram_models.UpdatePolicyDescriptionRequest(policy_name='kms-read', new_description='new')).body
+    assert updated.policy.description == 'new' and updated.policy.policy_type == 'Custom'
+    assert ram.get_policy(ram_models.GetPolicyRequest(policy_type='Custom', policy_name='kms-read')).body.policy.description == 'new'
+    api_error('EntityNotExist.Policy', 404, ram.update_policy_description,
+              ram_models.UpdatePolicyDescriptionRequest(policy_name='AliyunKMSFullAccess', new_description='x'))
+    api_error('InvalidParameter.Description.Length', 400, ram.update_policy_description,
+              ram_models.UpdatePolicyDescriptionRequest(policy_name='kms-read', new_description='d' * 1025))
+    writes = [c['action'] for c in control.write_calls()]
+    assert 'UpdatePolicyDescription' in writes and 'ListEntitiesForPolicy' not in writes

@@ -19,6 +19,7 @@ The binding engine is shared by ecs_instance_ram_role and ecs_instance (one impl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
@@ -552,16 +553,29 @@ def removal_order(raw_instances):
     return sorted(newest_first, key=lambda i: i.get('Status') == 'Running')
 
 
+def client_token(seed, *parts):
+    """An idempotency token (at most 64 ASCII characters) derived from `seed` and `parts`."""
+    raw = '-'.join([seed, *(str(p) for p in parts)])
+    return raw if len(raw) <= 64 else hashlib.sha256(raw.encode()).hexdigest()
+
+
 def run_instances(ecs, region_id, amount, *, image_id, instance_type, vswitch_id, security_group_ids, name, tags=None,
-                  password=None, role_name=None, client_token=None):
-    """RunInstances: the new instance ids. The role is carried from the first boot."""
-    body = ecs.call('RunInstances', {
-        'RegionId': region_id, 'Amount': amount, 'ImageId': image_id, 'InstanceType': instance_type, 'VSwitchId': vswitch_id,
-        'SecurityGroupIds': list(security_group_ids or []) or None, 'InstanceName': name,
-        'Tag': [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())] or None,
-        'Password': password, 'RamRoleName': role_name, 'ClientToken': client_token,
-    }, retry_codes=('InvalidRamRole.NotFound',), retry_timeout=ROLE_VISIBLE_TIMEOUT)
-    return list((body.get('InstanceIdSets') or {}).get('InstanceIdSet') or [])
+                  password=None, role_name=None, token=None):
+    """RunInstances, at most 100 a call: the new instance ids. The role is carried from the first boot.
+
+    Call k (from 0) sends `token` as is for k = 0 and client_token(token, k) after, so every call is safe to retry.
+    """
+    created = []
+    for batch, size in enumerate([min(IDS_PER_CALL, amount - start) for start in range(0, amount, IDS_PER_CALL)]):
+        body = ecs.call('RunInstances', {
+            'RegionId': region_id, 'Amount': size, 'ImageId': image_id, 'InstanceType': instance_type, 'VSwitchId': vswitch_id,
+            'SecurityGroupIds': list(security_group_ids or []) or None, 'InstanceName': name,
+            'Tag': [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())] or None,
+            'Password': password, 'RamRoleName': role_name,
+            'ClientToken': (token if batch == 0 else client_token(token, batch)) if token else None,
+        }, retry_codes=('InvalidRamRole.NotFound',), retry_timeout=ROLE_VISIBLE_TIMEOUT)
+        created.extend((body.get('InstanceIdSets') or {}).get('InstanceIdSet') or [])
+    return created
 
 
 def delete_instances(ecs, region_id, instance_ids):

@@ -58,10 +58,12 @@ options:
     type: str
   client_token:
     description:
-      - Idempotency token of RunInstances, at most 64 ASCII characters. Sending the same token again
-        returns the instances of the first call instead of creating more, so a run that was interrupted
-        after RunInstances can be repeated safely with the same token.
-      - Without it, each run uses a fresh token (the automatic retries inside one run still reuse theirs).
+      - Makes RunInstances idempotent, so that a run interrupted after creating instances (before they
+        were visible) can be repeated without creating them twice.
+      - The token sent is derived from this value and from the number of matching instances found, so the same
+        value can stay in the playbook; raising O(count) later creates the new instances with a new token.
+        RunInstances creates at most 100 instances a call; each call gets its own derived token.
+      - Without it, each run uses a fresh random token (the automatic retries inside one run still reuse theirs).
     type: str
   role_name:
     description:
@@ -303,6 +305,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
     MESSAGES,
     apply_binding,
     check_role,
+    client_token,
     delete_instances,
     describe_instances,
     failure_message,
@@ -331,8 +334,8 @@ def current_roles(ecs, region_id, raw_instances):
     return roles, {**classic, **errors}
 
 
-def create(module, ecs, region_id, amount):
-    """RunInstances for `amount` instances; their ids (none in check mode)."""
+def create(module, ecs, region_id, amount, found):
+    """RunInstances for `amount` instances next to `found` matching ones; their ids (none in check mode)."""
     params = module.params
     for option in CREATE_OPTIONS:
         if not params[option]:
@@ -342,7 +345,7 @@ def create(module, ecs, region_id, amount):
     return run_instances(ecs, region_id, amount, image_id=params['image_id'], instance_type=params['instance_type'],
                          vswitch_id=params['vswitch_id'], security_group_ids=params['security_group_ids'], name=params['name'],
                          tags=params['tags'], password=params['password'], role_name=params['role_name'],
-                         client_token=params['client_token'] or str(uuid.uuid4()))
+                         token=client_token(params['client_token'], found) if params['client_token'] else str(uuid.uuid4()))
 
 
 def run(module):
@@ -374,7 +377,7 @@ def run(module):
     deleted = [i['InstanceId'] for i in existing if i in surplus]
     if deleted and not module.check_mode:
         delete_instances(ecs, region_id, deleted)
-    created = create(module, ecs, region_id, missing) if missing else []
+    created = create(module, ecs, region_id, missing, len(existing)) if missing else []
     if wait and deleted:
         wait_for(ecs, region_id, deleted, gone=True, timeout=params['wait_timeout'])
 

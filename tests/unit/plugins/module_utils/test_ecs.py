@@ -598,10 +598,24 @@ def test_wait_for_times_out_naming_the_stragglers():
 def test_run_and_delete_instances():
     ecs = FakeEcs()
     ids = _ecs.run_instances(ecs, REGION, 2, image_id='img', instance_type='t', vswitch_id='vsw', security_group_ids=['sg'], name='web',
-                             tags={'app': 'kms'}, role_name=ROLE, client_token='tok')
+                             tags={'app': 'kms'}, role_name=ROLE, token='tok')
     assert ids == ['i-new001', 'i-new002'] and ecs.instances['i-new001']['role'] == ROLE
     params = ecs.log[0][1]
     assert params['Tag'] == [{'Key': 'app', 'Value': 'kms'}] and params['ClientToken'] == 'tok' and params['SecurityGroupIds'] == ['sg']
     assert ecs.log[0][2] == ('InvalidRamRole.NotFound',)
     _ecs.delete_instances(ecs, REGION, ids)
     assert ecs.instances == {}
+
+
+def test_run_instances_creates_at_most_100_a_call_each_with_its_own_token():
+    ecs = FakeEcs()
+    ids = _ecs.run_instances(ecs, REGION, 250, image_id='img', instance_type='t', vswitch_id='vsw', security_group_ids=None, name='web',
+                             token='tok')
+    assert len(ids) == 250 and len(set(ids)) == 250
+    assert [(p['Amount'], p['ClientToken']) for a, p, r, t in ecs.log] == [(100, 'tok'), (100, 'tok-1'), (50, 'tok-2')]
+
+
+def test_client_token_stays_within_64_characters():
+    assert _ecs.client_token('seed', 3, 1) == 'seed-3-1'
+    long = _ecs.client_token('x' * 64, 3)
+    assert len(long) == 64 and long == _ecs.client_token('x' * 64, 3) != _ecs.client_token('x' * 64, 4)

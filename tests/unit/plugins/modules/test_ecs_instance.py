@@ -94,7 +94,7 @@ def test_existing_matching_instances_get_the_role_through_the_binding_code(capsy
     assert out['created_instance_ids'] == ['i-new001']
     assert {i['instance_id']: i['ram_role'] for i in out['instances']} == {'i-a': ROLE, 'i-b': ROLE, 'i-new001': ROLE}
     assert ecs.instances['i-c']['role'] is None and ecs.instances['i-d']['role'] is None
-    assert [p for a, p, r, t in ecs.log if a == 'RunInstances'][0]['ClientToken'] == 'tok-1'
+    assert [p for a, p, r, t in ecs.log if a == 'RunInstances'][0]['ClientToken'] == 'tok-1-2'  # derived from the 2 found
     assert ecs.writes() == ['DetachInstanceRamRole', 'AttachInstanceRamRole', 'RunInstances']
 
 

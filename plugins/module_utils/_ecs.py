@@ -491,9 +491,9 @@ def failure_message(results):
 
 
 def bind_roles(ecs, region_id, instance_ids, role_name, *, state='present', on_conflict='fail', policy_json=None,
-               check_mode=False, role_wait=ROLE_VISIBLE_TIMEOUT):
-    """Read, plan and (unless check mode) apply: the per-instance results."""
-    roles, errors = read_roles(ecs, region_id, instance_ids)
+               check_mode=False, role_wait=ROLE_VISIBLE_TIMEOUT, known_roles=None):
+    """Read (unless `known_roles` gives every instance's role already), plan and (unless check mode) apply: the per-instance results."""
+    roles, errors = (known_roles, {}) if known_roles is not None else read_roles(ecs, region_id, instance_ids)
     results = plan_binding(instance_ids, roles, errors, role_name, state, on_conflict)
     if not check_mode:
         apply_binding(ecs, region_id, role_name, results, on_conflict=on_conflict, policy_json=policy_json, role_wait=role_wait)

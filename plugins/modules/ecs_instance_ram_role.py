@@ -227,12 +227,15 @@ def run(module):
     if state == 'present':
         policy_json = extra_policy(params['policy'])
         check_role(module.client('ram'), role_name, module.check_mode, module.warn)
+    known = None
     if params['instance_ids'] is None:
+        # state absent for every holder of the role: the listing already tells each one's role
         instance_ids = instances_with_role(ecs, region_id, role_name)
+        known = dict.fromkeys(instance_ids, role_name)
     else:
         instance_ids = unique_ids(params['instance_ids'])
     results = bind_roles(ecs, region_id, instance_ids, role_name, state=state, on_conflict=params['on_conflict'],
-                         policy_json=policy_json, check_mode=module.check_mode)
+                         policy_json=policy_json, check_mode=module.check_mode, known_roles=known)
     result = {'changed': any(is_change(r) for r in results), 'role_name': role_name, 'results': results, 'summary': summarize(results)}
     if module.diff_mode:
         result['diff'] = binding_diff(results)

@@ -33,6 +33,9 @@ COLLECTION_VERSION = '0.1.0'
 # the error of a call signed with temporary credentials the service no longer accepts
 EXPIRED_TOKEN_CODE = 'InvalidSecurityToken.Expired'
 USER_AGENT = f'AnsibleCollection/alicloud.instance_ram-{COLLECTION_VERSION}'
+# Writes that take effect again when sent again (a second CreatePolicyVersion makes a second version). After a
+# timeout or a dropped connection the first attempt may have been carried out, so these are not retried then.
+NOT_SAFE_TO_REPEAT = frozenset(('CreatePolicyVersion',))
 
 
 class _Product:
@@ -417,15 +420,17 @@ class ApiClient:
                 self._on_call(self.product, action)
             return method(request, self._runtime).body.to_map()
 
+        options = {'extra_codes': retry_codes, 'extra_timeout': retry_timeout, 'product': self.product, 'action': action,
+                   'idempotent': action not in NOT_SAFE_TO_REPEAT}
         try:
-            return self._policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product=self.product, action=action)
+            return self._policy.run(once, **options)
         except AlicloudApiError as err:
             if self._refresh_credentials is None or not err.matches(EXPIRED_TOKEN_CODE):
                 raise
         # temporary credentials expired during the run (revoked or rotated before their Expiration):
         # fetch fresh ones from their source once, and try again
         self._refresh_credentials()
-        return self._policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product=self.product, action=action)
+        return self._policy.run(once, **options)
 
 
 class _FactoryCredential:

@@ -65,12 +65,16 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return self.rand() * ceiling
 
-    def run(self, func, *, extra_codes=(), extra_timeout=None, product=None, action=None):
+    def run(self, func, *, extra_codes=(), extra_timeout=None, product=None, action=None, idempotent=True):
         """Call `func()` until it succeeds, fails with a non-retryable error, or the bounds are hit.
 
         `extra_codes` are retried only while the time spent waiting stays under `extra_timeout`
         (default: the policy's total bound), so an eventual-consistency wait is bounded separately
         from throttling.
+
+        With `idempotent=False` (a write that takes effect again when sent again), a transport failure
+        is not retried: after a timeout or a dropped connection the service may have carried the request
+        out, so the error says that its outcome is unknown instead.
         """
         waited = 0.0
         attempt = 0
@@ -84,6 +88,9 @@ class RetryPolicy:
                 err = from_exception(exc, product=product, action=action)
                 err.attempts = attempt
                 throttled = self.is_throttling(err)
+                if throttled and err.is_transport and not idempotent:
+                    err.message += '; not sent again, because it may have taken effect: a rerun reads the state and converges'
+                    raise err from None
                 eventual = not throttled and bool(extra_codes) and err.matches(*extra_codes)
                 if not (throttled or eventual):
                     raise err from None

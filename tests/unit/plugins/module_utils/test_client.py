@@ -287,3 +287,40 @@ def test_parameter_error_failure_names_the_option(capsys):
     assert run_module({}, body) == 1
     out = json.loads(capsys.readouterr().out)
     assert out['msg'].startswith('name: must be 1 to 64 characters') and out['error'] == {'option': 'name', 'rule': 'must be 1 to 64 characters'}
+
+
+# ---------------------------------------------------------------- ApiClient
+
+class _Model:
+    def __init__(self, **data):
+        self.data = data
+
+    def from_map(self, data):
+        return _Model(**data)
+
+    def to_map(self):
+        return self.data
+
+
+class _SlowSdk:
+    """Times out on every call, like a service slower than the read timeout."""
+
+    def __init__(self):
+        self.sent = []
+
+    def __getattr__(self, name):
+        def method(request, runtime):  # pylint: disable=unused-argument
+            self.sent.append(name)
+            raise TimeoutError('read timed out')
+        return method
+
+
+@pytest.mark.parametrize('action, attempts', [('CreatePolicyVersion', 1), ('UpdateRole', 3), ('GetRole', 3)])
+def test_only_writes_safe_to_repeat_are_retried_after_a_timeout(action, attempts):
+    models = type('Models', (), {action + 'Request': _Model})
+    sdk = _SlowSdk()
+    policy = _client.RetryPolicy(max_attempts=3, sleep=lambda seconds: None)
+    client = _client.ApiClient('ram', sdk, models, None, policy)
+    with pytest.raises(AlicloudApiError) as exc:
+        client.call(action, {'PolicyName': 'app'})
+    assert len(sdk.sent) == attempts and exc.value.code == 'Transport.Timeout'

@@ -145,3 +145,20 @@ def test_programming_errors_are_not_retried_or_disguised(policy, sleeps):
     with pytest.raises(KeyError):
         policy.run(func)
     assert func.calls == 1 and sleeps == []
+
+
+@pytest.mark.parametrize('error', [TimeoutError('timed out'), ConnectionResetError('connection dropped')])
+def test_a_write_not_safe_to_repeat_is_not_retried_after_a_transport_failure(policy, sleeps, error):
+    # the request may have been carried out: sending it again could do the write twice
+    func = Flaky(error)
+    with pytest.raises(AlicloudApiError) as exc:
+        policy.run(func, product='ram', action='CreatePolicyVersion', idempotent=False)
+    assert func.calls == 1 and sleeps == []
+    assert exc.value.is_transport and 'not sent again' in str(exc.value) and 'CreatePolicyVersion' in str(exc.value)
+
+
+def test_a_write_not_safe_to_repeat_is_still_retried_when_refused_by_the_service(policy, sleeps):
+    # throttling and 5xx answers mean the service did not carry the request out
+    func = Flaky(FakeSdkError('Throttling'), FakeSdkError('ServiceUnavailable', 503))
+    assert policy.run(func, idempotent=False) == 'ok'
+    assert func.calls == 3

@@ -186,7 +186,12 @@ def create_policy(module, ram, name, document):
     predicted = {'PolicyName': name, 'PolicyType': 'Custom', 'Description': p['description'] or '', 'DefaultVersion': 'v1',
                  'AttachmentCount': 0, 'PolicyDocument': document.text}
     if not module.check_mode:
-        body = ram.call('CreatePolicy', {'PolicyName': name, 'PolicyDocument': document.text, 'Description': p['description']})
+        try:
+            body = ram.call('CreatePolicy', {'PolicyName': name, 'PolicyDocument': document.text, 'Description': p['description']})
+        except AlicloudApiError as err:
+            if err.matches('EntityAlreadyExists.Policy'):
+                return None  # a concurrent run created it first: the caller converges it
+            raise
         predicted.update(body.get('Policy', {}))
     return True, None, normalize_ram_policy(predicted)
 
@@ -217,7 +222,13 @@ def ensure_present(module, ram, name):
     check_description(p['description'])
     body = get_policy(ram, 'Custom', name)
     if body is None:
-        return create_policy(module, ram, name, document)
+        created = create_policy(module, ram, name, document)
+        if created is not None:
+            return created
+        body = get_policy(ram, 'Custom', name)
+        if body is None:
+            raise AlicloudApiError('EntityNotExist.Policy', f'policy {name} was reported to exist by CreatePolicy but GetPolicy does not find it',
+                                   product='ram', action='GetPolicy')
     return update_policy(module, ram, normalize_ram_policy(body['Policy'], body.get('DefaultPolicyVersion')), document)
 
 

@@ -114,3 +114,19 @@ def test_absent_unattached_needs_no_entity_listing(cloud, capsys):
     code, out = run(capsys, state='absent')
     assert code == 0 and cloud.actions() == ['GetPolicy', 'DeletePolicy']
     assert out['detached_from'] == {'roles': [], 'users': [], 'groups': []}
+
+
+@pytest.mark.parametrize('theirs, writes, changed', [
+    (DOC, ['CreatePolicy'], False),
+    (DOC2, ['CreatePolicy', 'CreatePolicyVersion'], True),
+])
+def test_a_policy_created_meanwhile_by_a_concurrent_run_is_converged(cloud, capsys, monkeypatch, theirs, writes, changed):
+    def created_by_the_other_run(params):  # pylint: disable=unused-argument
+        cloud.add_policy('app', theirs, description='app secrets')
+        raise cloud.error('EntityAlreadyExists.Policy', 409)
+
+    monkeypatch.setattr(cloud, 'CreatePolicy', created_by_the_other_run)
+    code, out = run(capsys, policy_document=DOC, description='app secrets')
+    assert code == 0 and out['changed'] is changed and cloud.writes() == writes
+    assert out['policy']['policy_document'] == DOC
+    assert cloud.actions() == ['GetPolicy'] + writes[:1] + ['GetPolicy'] + writes[1:]

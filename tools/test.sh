@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the collection, in the order a failure is cheapest to find:
 #   changelog + docs lint, ansible-test sanity, unit tests, emulator tests, integration tests
-#   against the emulator, ansible-lint, then build/install/ansible-doc/ansible-builder checks.
-# Usage: tools/test.sh [step ...]   (steps: lint sanity units emulator integration ansible-lint package)
+#   against the emulator, the benchmark's smoke version (API call budgets of a 100-instance converge),
+#   ansible-lint, then build/install/ansible-doc/ansible-builder checks.
+# Usage: tools/test.sh [step ...]   (steps: lint sanity units emulator integration bench-smoke ansible-lint package)
 #   INTEGRATION_TARGETS="ram_role ram_policy" tools/test.sh integration   runs only those targets
 #   UNIT_TESTS="tests/unit/plugins/modules/test_ram_role.py" tools/test.sh units   runs only those files
 set -euo pipefail
@@ -17,7 +18,7 @@ export ANSIBLE_NOCOLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
 python tools/ansible_test_setup.py
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(lint sanity units emulator integration ansible-lint package)
+[ ${#steps[@]} -gt 0 ] || steps=(lint sanity units emulator integration bench-smoke ansible-lint package)
 
 # a fresh workspace per run (several runs may go on at once); removed at exit unless KEEP_WS=1
 DEST=$(tools/workspace.sh)
@@ -49,6 +50,10 @@ for s in "${steps[@]}"; do
       step "ansible-test integration (against the emulator)"
       python tools/with_emulator.py --config-out tests/integration/integration_config.yml -- \
         ansible-test integration --python 3.11 --local --color no ${INTEGRATION_TARGETS:-}
+      ;;
+    bench-smoke)
+      step "benchmark smoke: site.yml converges 100 instances within the API call budgets of issue 8"
+      python -m pytest -q -p no:cacheprovider tests/benchmarks
       ;;
     ansible-lint)
       step "ansible-lint (production profile)"

@@ -1,0 +1,488 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmarks of issue 8, against the local emulator with a per-request latency (`make bench`, tools/bench.sh).
+
+1. Fleet converge with playbooks/site.yml, exactly as a user runs it (the instance ids in the role's variable
+   kms_access_instance_ids, verification off): first run and rerun for 100, 1,000 and 10,000 instances; API calls
+   by action and write calls from the emulator's call log, wall time (median of --repeats runs), peak memory (PSS)
+   of the ansible-playbook process tree.
+2. The same fleets the per-host way (tests/benchmarks/perhost.yml: one binding task per host for its own
+   instance), up to 1,000 instances, and the ratio of the two.
+3. Module start-up: every module's idempotent no-op invocation against ansible.builtin.ping in the same
+   playbook (per-task wall on the controller, recorded by callback_plugins/bench_timer.py), and which imports
+   dominate (python -X importtime of each module's AnsiballZ payload).
+
+Results go to build/bench/results.json; docs/performance.md and docs/performance.png are rendered from them
+(tests/benchmarks/report.py). `--smoke` converges 100 instances and checks only the call budgets (the test suite).
+
+    python tests/benchmarks/bench.py [--quick] [--latency-ms 30] [--sizes 100,1000,10000] [--perhost-sizes 100,1000]
+                                     [--repeats 3] [--perhost-repeats 1] [--startup-rounds 8] [--forks 10]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'emulator'))
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+sys.path.insert(0, HERE)
+
+from alicloud_emulator.testing import EmulatorProcess  # noqa: E402 pylint: disable=wrong-import-position
+from with_emulator import emulator_settings  # noqa: E402 pylint: disable=wrong-import-position
+import report  # noqa: E402 pylint: disable=wrong-import-position
+from report import first_budget, rerun_budget  # noqa: E402 pylint: disable=wrong-import-position
+
+BUILD = os.path.join(ROOT, 'build', 'bench')
+REGION = 'cn-hangzhou'
+ROLE = 'EcsRamRoleTest'           # the role's default name (roles/kms_access)
+STARTUP_ROLE = 'BenchStartupRole'
+STARTUP_POLICY = 'bench-startup-kms'
+ECS_TRUST = {'Version': '1', 'Statement': [{'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': {'Service': ['ecs.aliyuncs.com']}}]}
+PAGE = os.sysconf('SC_PAGE_SIZE')
+
+
+# ---------------------------------------------------------------- targets
+
+def budget_problems(n, first, rerun):
+    """What breaks the call targets of issue 8 in a first run and a rerun (records of run_playbook); [] when none."""
+    problems = []
+    for name, run, budget in (('first run', first, first_budget(n)), ('rerun', rerun, rerun_budget(n))):
+        if run['rc'] != 0:
+            problems.append(f'{name} of {n}: ansible-playbook exit code {run["rc"]}')
+        if run['total_calls'] > budget:
+            problems.append(f'{name} of {n}: {run["total_calls"]} API calls, budget {budget}')
+    if rerun['writes']:
+        problems.append(f'rerun of {n}: {rerun["writes"]} write call(s), none expected')
+    return problems
+
+
+# ---------------------------------------------------------------- measuring one ansible-playbook run
+
+def _children():
+    tree = collections.defaultdict(list)
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open(f'/proc/{entry}/stat', encoding='utf-8', errors='replace') as handle:
+                    ppid = int(handle.read().rsplit(')', 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            tree[ppid].append(int(entry))
+    return tree
+
+
+def _memory(pid):
+    """PSS of one process in bytes (RSS where smaps_rollup is not readable)."""
+    try:
+        with open(f'/proc/{pid}/smaps_rollup', encoding='utf-8') as handle:
+            for line in handle:
+                if line.startswith('Pss:'):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f'/proc/{pid}/statm', encoding='utf-8') as handle:
+            return int(handle.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_memory(root_pid):
+    """Sum of the PSS of `root_pid` and all its descendants, in bytes."""
+    tree = _children()
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += _memory(pid)
+        stack.extend(tree.get(pid, ()))
+    return total
+
+
+class PeakMemory(threading.Thread):
+    """Samples the memory of a process tree every `interval` seconds until stopped; `.peak` in bytes."""
+
+    def __init__(self, pid, interval=0.25):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self._stop_event = threading.Event()
+
+    def run(self):
+        while not self._stop_event.is_set():
+            self.peak = max(self.peak, tree_memory(self.pid))
+            self._stop_event.wait(self.interval)
+
+    def stop(self):
+        self._stop_event.set()
+        self.join()
+
+
+def run_playbook(args, env, control, log_path):
+    """One ansible-playbook run: exit code, wall seconds, peak PSS of its process tree, API calls from the call log."""
+    cursor = control.cursor()
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')] + args
+    with open(log_path, 'w', encoding='utf-8') as log:
+        start = time.monotonic()
+        with subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT) as process:
+            sampler = PeakMemory(process.pid)
+            sampler.start()
+            rc = process.wait()
+        seconds = time.monotonic() - start
+        sampler.stop()
+    calls = control.calls(since=cursor)
+    return {
+        'rc': rc, 'seconds': seconds, 'peak_bytes': sampler.peak, 'log': os.path.relpath(log_path, ROOT),
+        'total_calls': len(calls), 'calls': dict(sorted(collections.Counter(c['action'] for c in calls).items())),
+        'writes': len([c for c in calls if c['write']]),
+        'write_calls': dict(sorted(collections.Counter(c['action'] for c in calls if c['write']).items())),
+    }
+
+
+# ---------------------------------------------------------------- environment
+
+def collections_path():
+    """A collections tree holding this checkout as alicloud.instance_ram (the checkout itself when it is one)."""
+    parts = ROOT.split(os.sep)
+    if parts[-3:-2] == ['ansible_collections'] and parts[-2:] == ['alicloud', 'instance_ram']:
+        return os.sep.join(parts[:-3])
+    base = os.path.join(BUILD, 'collections')
+    link = os.path.join(base, 'ansible_collections', 'alicloud', 'instance_ram')
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if os.path.islink(link) and os.readlink(link) != ROOT:
+        os.unlink(link)
+    if not os.path.islink(link):
+        os.symlink(ROOT, link)
+    return base
+
+
+def playbook_env(emulator, forks, **extra):
+    """The environment of every ansible-playbook run: the emulator's endpoints and keys, this collection, quiet output."""
+    dummy, emulator_env = emulator_settings(emulator)
+    env = {**os.environ, **emulator_env, 'ANSIBLE_COLLECTIONS_PATH': collections_path(), 'ANSIBLE_NOCOLOR': '1',
+           'ANSIBLE_FORCE_COLOR': '0', 'ANSIBLE_FORKS': str(forks), 'ANSIBLE_LOCALHOST_WARNING': 'false',
+           'ANSIBLE_DEPRECATION_WARNINGS': 'false', 'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+           'ANSIBLE_HOST_KEY_CHECKING': 'false', 'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false'}
+    env.update(extra)
+    return env
+
+
+def write_json(path, data):
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(data, handle, indent=1)  # JSON is YAML for the inventories and variable files
+    return path
+
+
+def controller_inventory(path):
+    """The inventory of a site.yml run that only provisions: the controller alone (the ids come in a variable)."""
+    return write_json(path, {'kms_access_fleet': {'hosts': {'localhost': {
+        'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}})
+
+
+def fleet_inventory(path, instance_ids):
+    """The per-host way's inventory: one host per instance (local connection), each with its instance_id."""
+    hosts = {f'bench-{n:05d}': {'instance_id': iid} for n, iid in enumerate(instance_ids, 1)}
+    return write_json(path, {'bench_fleet': {'hosts': hosts, 'vars': {
+        'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+        'bench_role_name': ROLE, 'bench_region_id': REGION}}})
+
+
+# ---------------------------------------------------------------- 1 and 2: fleets
+
+def converge_pair(emulator, env, n, way, repeat, log=print):
+    """A fresh emulator state with N instances, then a first run and a rerun of `way` (site or perhost)."""
+    control = emulator.control
+    control.reset()
+    ids = control.seed_instances(count=n, prefix='bench-')
+    tag = f'{way}-{n}-{repeat}'
+    if way == 'site':
+        inventory = controller_inventory(os.path.join(BUILD, 'controller.json'))
+        variables = write_json(os.path.join(BUILD, f'site-vars-{n}.json'),
+                               {'kms_access_instance_ids': ids, 'kms_access_verify': False, 'kms_access_role_name': ROLE})
+        args = ['-i', inventory, os.path.join(ROOT, 'playbooks', 'site.yml'), '-e', '@' + variables]
+    else:
+        inventory = fleet_inventory(os.path.join(BUILD, f'perhost-inventory-{n}.json'), ids)
+        args = ['-i', inventory, os.path.join(HERE, 'perhost.yml')]
+    pair = {}
+    for run in ('first', 'rerun'):
+        record = run_playbook(args, env, control, os.path.join(BUILD, f'{tag}-{run}.log'))
+        log(f"  {way:7} N={n:<6} #{repeat + 1} {run:5}  rc={record['rc']}  {record['seconds']:7.1f} s  "
+            f"{record['total_calls']:5} calls  {record['writes']:4} writes  peak {record['peak_bytes'] / 2**20:6.0f} MiB")
+        pair[run] = record
+    bound = len(control.instances(ram_role_name=ROLE))
+    pair['bound'] = bound
+    if bound != n:
+        pair['problem'] = f'{bound} of {n} instances hold {ROLE} after the first run'
+    return pair
+
+
+def summarize_runs(pairs):
+    """Median wall time, spread and peak memory of repeated runs; the call counts of the first repeat (they must not vary)."""
+    summary = {}
+    for run in ('first', 'rerun'):
+        records = [p[run] for p in pairs]
+        seconds = [r['seconds'] for r in records]
+        summary[run] = {**{k: records[0][k] for k in ('total_calls', 'calls', 'writes', 'write_calls')},
+                        'seconds': statistics.median(seconds), 'seconds_all': seconds,
+                        'peak_bytes': max(r['peak_bytes'] for r in records), 'rc': max(r['rc'] for r in records),
+                        'calls_vary': len({json.dumps(r['calls']) for r in records}) > 1}
+    summary['problems'] = [p['problem'] for p in pairs if 'problem' in p]
+    return summary
+
+
+def fleets(emulator, env, sizes, way, repeats, log=print):
+    results = {}
+    for n in sizes:
+        pairs = [converge_pair(emulator, env, n, way, r, log) for r in range(repeats)]
+        results[str(n)] = summarize_runs(pairs)
+    return results
+
+
+# ---------------------------------------------------------------- 3: module start-up
+
+def startup_tasks(instance_id, metadata_proxy):
+    """(name, module, args) of every module's idempotent no-op invocation, ansible.builtin.ping first."""
+    policy_document = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': ['kms:List*'], 'Resource': ['*']}]}
+    policies = ['System/AliyunKMSFullAccess', 'Custom/' + STARTUP_POLICY]
+    return [
+        ('ping', 'ansible.builtin.ping', {}),
+        ('ram_policy', 'alicloud.instance_ram.ram_policy', {'name': STARTUP_POLICY, 'policy_document': policy_document}),
+        ('ram_role', 'alicloud.instance_ram.ram_role', {'name': STARTUP_ROLE, 'assume_role_policy_document': ECS_TRUST, 'policies': policies}),
+        ('ram_role_policy_attachment', 'alicloud.instance_ram.ram_role_policy_attachment', {'role_name': STARTUP_ROLE, 'policies': policies}),
+        ('ram_role_info', 'alicloud.instance_ram.ram_role_info', {'name': STARTUP_ROLE}),
+        ('ram_policy_info', 'alicloud.instance_ram.ram_policy_info', {'name': STARTUP_POLICY, 'policy_type': 'Custom'}),
+        ('ecs_instance_ram_role', 'alicloud.instance_ram.ecs_instance_ram_role',
+         {'region_id': REGION, 'role_name': STARTUP_ROLE, 'instance_ids': [instance_id]}),
+        ('ecs_instance_ram_role_info', 'alicloud.instance_ram.ecs_instance_ram_role_info', {'region_id': REGION, 'instance_ids': [instance_id]}),
+        ('ecs_instance', 'alicloud.instance_ram.ecs_instance',
+         {'region_id': REGION, 'name': 'bench-startup', 'tags': {'bench': 'startup'}, 'count': 1, 'role_name': STARTUP_ROLE}),
+        ('ecs_instance_info', 'alicloud.instance_ram.ecs_instance_info', {'region_id': REGION, 'instance_ids': [instance_id]}),
+        ('instance_role_credentials_info', 'alicloud.instance_ram.instance_role_credentials_info',
+         {'role_name': STARTUP_ROLE, 'ecs_role_name': STARTUP_ROLE, 'metadata_proxy': metadata_proxy}),
+        ('kms_access_check', 'alicloud.instance_ram.kms_access_check',
+         {'region_id': REGION, 'checks': ['list_keys'], 'ecs_role_name': STARTUP_ROLE, 'metadata_proxy': metadata_proxy}),
+    ]
+
+
+def startup_playbook(path, tasks, rounds):
+    """`rounds` rounds of one task per module, interleaved so that noise hits every module alike."""
+    play = {'name': 'Module start-up: idempotent no-op invocations', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'name': f'{name} round {r}', module: args} for r in range(rounds) for name, module, args in tasks]}
+    return write_json(path, [play])
+
+
+def parse_importtime(text):
+    """`python -X importtime` output -> [(module, self_us, cumulative_us, depth)]."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith('import time:') or 'self [us]' in line:
+            continue
+        try:
+            self_us, cumulative_us, name = line[len('import time:'):].split('|', 2)
+            rows.append((name.strip(), int(self_us), int(cumulative_us), (len(name) - len(name.lstrip())) // 2))
+        except ValueError:
+            continue
+    return rows
+
+
+def import_groups(rows):
+    """Import time (self, in ms) per top-level package, largest first; the standard library as one group."""
+    groups = collections.Counter()
+    for name, self_us, dummy, dummy2 in rows:
+        top = name.split('.')[0]
+        if name.startswith('ansible_collections.'):
+            top = 'ansible_collections (this collection)'
+        elif top in sys.stdlib_module_names or top.startswith('_') or top in ('encodings', 'zipimport'):
+            top = 'stdlib'
+        groups[top] += self_us
+    return [(group, round(us / 1000, 1)) for group, us in groups.most_common()]
+
+
+def payload_profile(path, env, runs=3):
+    """Wall and CPU time of an AnsiballZ payload run directly (medians of `runs`) and its import profile.
+
+    CPU time (user + system of the payload's process) is far less sensitive than wall time to other work on the machine.
+    """
+    python = sys.executable
+    walls, cpus = [], []
+    for dummy in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.monotonic()
+        subprocess.run([python, path], env=env, capture_output=True, check=False)
+        walls.append(time.monotonic() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    profile = subprocess.run([python, '-X', 'importtime', path], env=env, capture_output=True, text=True, check=False)
+    rows = parse_importtime(profile.stderr)
+    return {'payload_seconds': statistics.median(walls), 'payload_cpu_seconds': statistics.median(cpus),
+            'import_ms': round(sum(r[1] for r in rows) / 1000, 1), 'import_groups': import_groups(rows)[:8], 'modules_imported': len(rows)}
+
+
+def startup(rounds, forks, log=print):
+    """Per-task wall of each module's no-op invocation vs ping (latency 0: the module's own cost), and its imports."""
+    with EmulatorProcess(latency_ms=0) as emulator:
+        control = emulator.control
+        instance_id = control.seed_instances(instances=[{'name': 'bench-startup'}], tags={'bench': 'startup'},
+                                             ram_role_name=STARTUP_ROLE)[0]
+        tasks = startup_tasks(instance_id, control.metadata_proxy(instance_id))
+        inventory = write_json(os.path.join(BUILD, 'startup-inventory.json'), {'all': {'hosts': {'localhost': {
+            'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}})
+        timer_out = os.path.join(BUILD, 'startup-timer.json')
+        remote_tmp = os.path.join(BUILD, 'remote-tmp')
+        shutil.rmtree(remote_tmp, ignore_errors=True)
+        env = playbook_env(emulator, forks, ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
+                           ANSIBLE_CALLBACKS_ENABLED='bench_timer', BENCH_TIMER_OUT=timer_out, ANSIBLE_REMOTE_TMP=remote_tmp)
+        # round 0 makes the state every later invocation finds as wanted; its payloads are kept for the import profile
+        setup = startup_playbook(os.path.join(BUILD, 'startup-setup.json'), tasks, 1)
+        record = run_playbook(['-i', inventory, setup], {**env, 'ANSIBLE_KEEP_REMOTE_FILES': '1'}, control,
+                              os.path.join(BUILD, 'startup-setup.log'))
+        if record['rc'] != 0:
+            raise RuntimeError(f"start-up setup failed, see {record['log']}")
+        payloads = {}
+        for path in glob.glob(os.path.join(remote_tmp, '*', 'AnsiballZ_*.py')):
+            payloads[os.path.basename(path)[len('AnsiballZ_'):-3]] = path
+        playbook = startup_playbook(os.path.join(BUILD, 'startup.json'), tasks, rounds + 1)
+        record = run_playbook(['-i', inventory, playbook], env, control, os.path.join(BUILD, 'startup.log'))
+        with open(timer_out, encoding='utf-8') as handle:
+            timings = json.load(handle)
+        results = {'rc': record['rc'], 'writes': record['writes'], 'rounds': rounds, 'modules': {}}
+        samples = collections.defaultdict(list)
+        for entry in timings:
+            name, dummy, number = entry['task'].rpartition(' round ')
+            if int(number) > 0:  # round 0 pays for building each AnsiballZ payload
+                samples[name].append(entry['seconds'])
+            if entry['changed'] or entry['failed']:
+                results.setdefault('not_noop', []).append(entry['task'])
+        ping = statistics.median(samples['ping'])
+        ping_cpu = None
+        for name, module, args in tasks:
+            short = module.rsplit('.', 1)[1]
+            profile = payload_profile(payloads[short], env) if short in payloads else {}
+            ping_cpu = ping_cpu or profile.get('payload_cpu_seconds')
+            results['modules'][name] = {'module': module, 'seconds': statistics.median(samples[name]),
+                                        'ratio': statistics.median(samples[name]) / ping, 'samples': len(samples[name]), **profile}
+            if ping_cpu and profile:
+                results['modules'][name]['cpu_ratio'] = profile['payload_cpu_seconds'] / ping_cpu
+            log(f"  {name:32} {results['modules'][name]['seconds']:.3f} s/task  x{results['modules'][name]['ratio']:.2f} ping  "
+                f"imports {profile.get('import_ms', 0):6.1f} ms")
+        results['calls_per_round'] = record['total_calls'] / (rounds + 1)
+        return results
+
+
+# ---------------------------------------------------------------- machine
+
+def _read(path):
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return handle.read()
+    except OSError:
+        return ''
+
+
+def machine():
+    cpu = next((line.split(':', 1)[1].strip() for line in _read('/proc/cpuinfo').splitlines() if line.startswith('model name')), platform.processor())
+    memory = next((int(line.split()[1]) // 1024 for line in _read('/proc/meminfo').splitlines() if line.startswith('MemTotal')), 0)
+    os_name = next((line.split('=', 1)[1].strip('"') for line in _read('/etc/os-release').splitlines() if line.startswith('PRETTY_NAME=')),
+                   platform.system())
+    versions = {}
+    for dist in ('ansible-core', 'alibabacloud-tea-openapi', 'alibabacloud-credentials', 'alibabacloud-ram20150501',
+                 'alibabacloud-ecs20140526', 'alibabacloud-kms20160120', 'aiohttp'):
+        try:
+            from importlib.metadata import version  # pylint: disable=import-outside-toplevel
+            versions[dist] = version(dist)
+        except Exception:  # pylint: disable=broad-except
+            versions[dist] = 'not installed'
+    return {'cpu': cpu, 'cores': os.cpu_count(), 'memory_mib': memory, 'os': os_name, 'kernel': platform.release(),
+            'python': platform.python_version(), 'versions': versions, 'load_before': os.getloadavg()}
+
+
+# ---------------------------------------------------------------- main
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--quick', action='store_true', help='smaller and fewer runs (BENCH_QUICK=1 in tools/bench.sh)')
+    parser.add_argument('--smoke', action='store_true', help='site.yml with 100 instances, check the call budgets only, write nothing')
+    parser.add_argument('--latency-ms', type=int, default=30, help='emulator latency added to every request (a real round trip)')
+    parser.add_argument('--sizes', help='fleet sizes for site.yml (default 100,1000,10000; quick 100,1000)')
+    parser.add_argument('--perhost-sizes', help='fleet sizes for the per-host way (default 100,1000; quick 100)')
+    parser.add_argument('--repeats', type=int, help='site.yml runs per size, the median is reported (default 3; quick 1)')
+    parser.add_argument('--perhost-repeats', type=int, help='per-host runs per size (default 3 for 100 and 1 above; quick 1)')
+    parser.add_argument('--startup-rounds', type=int, help='timed no-op invocations of each module (default 8; quick 3)')
+    parser.add_argument('--forks', type=int, default=10, help='ansible forks (what the per-host way runs in parallel)')
+    parser.add_argument('--skip', default='', help='comma-separated parts to skip: site, perhost, startup')
+    parser.add_argument('--results', default=os.path.join(BUILD, 'results.json'))
+    parser.add_argument('--render-only', action='store_true', help='render docs/performance.md from --results, run nothing')
+    parser.add_argument('--doc', default=os.path.join(ROOT, 'docs', 'performance.md'))
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.sizes = [int(s) for s in (args.sizes or ('100,1000' if quick else '100,1000,10000')).split(',') if s]
+    args.perhost_sizes = [int(s) for s in (args.perhost_sizes or ('100' if quick else '100,1000')).split(',') if s]
+    args.repeats = args.repeats or (1 if quick else 3)
+    args.startup_rounds = args.startup_rounds or (3 if quick else 8)
+    args.skip = {s for s in args.skip.split(',') if s}
+    return args
+
+
+def smoke(latency_ms, forks):
+    """Issue 8's smoke check: site.yml converges 100 instances within the call budgets; returns the problems."""
+    os.makedirs(BUILD, exist_ok=True)
+    with EmulatorProcess(latency_ms=latency_ms) as emulator:
+        pair = converge_pair(emulator, playbook_env(emulator, forks), 100, 'site', 0)
+    return budget_problems(100, pair['first'], pair['rerun']) + ([pair['problem']] if 'problem' in pair else []), pair
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.makedirs(BUILD, exist_ok=True)
+    if args.smoke:
+        problems, dummy = smoke(0, args.forks)
+        print('\n'.join(problems) or 'smoke: site.yml with 100 instances is within the call budgets of issue 8')
+        return 1 if problems else 0
+    if args.render_only:
+        with open(args.results, encoding='utf-8') as handle:
+            results = json.load(handle)
+        report.render(results, args.doc)
+        return 0
+    started = time.monotonic()
+    results = {'started': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), 'machine': machine(),
+               'settings': {'latency_ms': args.latency_ms, 'forks': args.forks, 'repeats': args.repeats, 'quick': args.quick,
+                            'sizes': args.sizes, 'perhost_sizes': args.perhost_sizes, 'startup_rounds': args.startup_rounds}}
+    with EmulatorProcess(latency_ms=args.latency_ms) as emulator:
+        env = playbook_env(emulator, args.forks)
+        if 'site' not in args.skip:
+            print(f'fleets with playbooks/site.yml, {args.repeats} run(s) each, latency {args.latency_ms} ms', flush=True)
+            results['site'] = fleets(emulator, env, args.sizes, 'site', args.repeats)
+        if 'perhost' not in args.skip:
+            print(f'fleets the per-host way (tests/benchmarks/perhost.yml), forks {args.forks}', flush=True)
+            results['perhost'] = {}
+            for n in args.perhost_sizes:
+                repeats = args.perhost_repeats or (1 if args.quick or n > 100 else args.repeats)
+                results['perhost'].update(fleets(emulator, env, [n], 'perhost', repeats))
+    if 'startup' not in args.skip:
+        print(f'module start-up: {args.startup_rounds} no-op invocations of each module, latency 0', flush=True)
+        results['startup'] = startup(args.startup_rounds, args.forks)
+    results['machine']['load_after'] = os.getloadavg()
+    results['seconds'] = time.monotonic() - started
+    write_json(args.results, results)
+    report.render(results, args.doc)
+    problems = report.target_problems(results)
+    print(f"\n{len(problems)} target(s) missed" + ''.join(f'\n  - {p}' for p in problems) if problems else '\nevery target met')
+    print(f'results: {os.path.relpath(args.results, ROOT)}; report: {os.path.relpath(args.doc, ROOT)}; {results["seconds"]:.0f} s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

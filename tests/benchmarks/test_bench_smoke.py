@@ -1,0 +1,80 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The benchmark's smoke version (issue 8), run by `tools/test.sh bench-smoke`: site.yml converges 100 instances
+within the API call budgets (counts, never times), and the harness's own arithmetic and parsing."""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench  # noqa: E402 pylint: disable=wrong-import-position
+import report  # noqa: E402 pylint: disable=wrong-import-position
+
+
+@pytest.mark.parametrize('n, first, rerun', [(1, 8, 4), (100, 9, 5), (101, 11, 6), (1000, 36, 23), (10000, 306, 203)])
+def test_budgets_of_issue_8(n, first, rerun):
+    assert report.first_budget(n) == first
+    assert report.rerun_budget(n) == rerun
+
+
+def record(calls, writes=0, rc=0):
+    return {'rc': rc, 'total_calls': calls, 'writes': writes}
+
+
+@pytest.mark.parametrize('first, rerun, expected', [
+    (record(9, 3), record(5), []),
+    (record(10, 3), record(5), ['first run of 100: 10 API calls, budget 9']),
+    (record(9, 3), record(6), ['rerun of 100: 6 API calls, budget 5']),
+    (record(9, 3), record(5, 1), ['rerun of 100: 1 write call(s), none expected']),
+    (record(9, 3, rc=2), record(5), ['first run of 100: ansible-playbook exit code 2']),
+])
+def test_budget_problems(first, rerun, expected):
+    assert bench.budget_problems(100, first, rerun) == expected
+
+
+IMPORTTIME = """\
+import time: self [us] | cumulative | imported package
+import time:       500 |        500 |   _io
+import time:      1000 |       1500 | ansible.module_utils.basic
+import time:      2000 |       2000 |       aiohttp.client
+import time:       300 |       2300 |     Tea.core
+import time:       200 |        200 |   ansible_collections.alicloud.instance_ram.plugins.module_utils._client
+import time:      4000 |       4000 | alibabacloud_ecs20140526.client
+import time:       100 |        100 | json.decoder
+not an import line
+"""
+
+
+def test_parse_importtime_and_groups():
+    rows = bench.parse_importtime(IMPORTTIME)
+    assert rows[0] == ('_io', 500, 500, 1)
+    assert rows[2] == ('aiohttp.client', 2000, 2000, 3)
+    assert len(rows) == 7
+    assert bench.import_groups(rows) == [('alibabacloud_ecs20140526', 4.0), ('aiohttp', 2.0), ('ansible', 1.0),
+                                         ('stdlib', 0.6), ('Tea', 0.3), ('ansible_collections (this collection)', 0.2)]
+
+
+def test_speedup_and_missed_targets_are_reported():
+    runs = {'total_calls': 36, 'writes': 12, 'rc': 0, 'seconds': 10.0}
+    results = {'site': {'1000': {'first': runs, 'rerun': {**runs, 'total_calls': 23, 'writes': 0, 'seconds': 5.0}, 'problems': []}},
+               'perhost': {'1000': {'first': {**runs, 'seconds': 150.0}, 'rerun': {**runs, 'seconds': 100.0}, 'problems': []}}}
+    assert report.speedups(results) == {'1000': (15.0, 20.0)}
+    assert report.target_problems(results) == ['1000 instances: site.yml is 15.0 times faster than the per-host way, target 20']
+
+
+def test_site_converges_100_instances_within_the_call_budgets():
+    problems, pair = bench.smoke(latency_ms=0, forks=5)
+    assert problems == []
+    first, rerun = pair['first'], pair['rerun']
+    assert pair['bound'] == 100
+    # the role (created, one policy attached) and the binding: 2 reads of 50, 1 attach of 100
+    assert first['calls']['DescribeInstanceRamRole'] == 2
+    assert first['write_calls'] == {'AttachInstanceRamRole': 1, 'AttachPolicyToRole': 1, 'CreateRole': 1}
+    assert first['total_calls'] <= report.first_budget(100)
+    assert rerun['writes'] == 0
+    assert rerun['calls']['DescribeInstanceRamRole'] == 2
+    assert rerun['total_calls'] <= report.rerun_budget(100)

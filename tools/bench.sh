@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# make bench: fleet converge (site.yml and the per-host way) and module start-up benchmarks against the emulator.
+# Writes docs/performance.md and docs/performance.png (and build/bench/results.json, logs in build/bench/).
+#   BENCH_QUICK=1 make bench          fewer sizes and runs (a few minutes)
+#   BENCH_ARGS="--latency-ms 50" make bench   any option of tests/benchmarks/bench.py (--help)
+# matplotlib is installed into .venv here, for the plot only; `make test` never needs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/bootstrap.sh
+.venv/bin/python -m pip install -q --disable-pip-version-check -r tests/benchmarks/requirements.txt
+args=()
+[ "${BENCH_QUICK:-0}" = 1 ] && args+=(--quick)
+# shellcheck disable=SC2206  # BENCH_ARGS is split on purpose
+[ -n "${BENCH_ARGS:-}" ] && args+=(${BENCH_ARGS})
+exec .venv/bin/python tests/benchmarks/bench.py "${args[@]}" "$@"

@@ -228,10 +228,10 @@ def check_role(ram, role_name, check_mode, warn):
 
 # ---------------------------------------------------------------- plan
 
-def outcome(instance_id, role_before, role_after, action, code=None, message=None):
-    """One instance's line of the returned results."""
+def outcome(instance_id, role_before, role_after, action, code=None, message=None, request_id=None):
+    """One instance's line of the returned results (`request_id`: of the call that failed for it, if any)."""
     return {'instance_id': instance_id, 'role_before': role_before, 'role_after': role_after,
-            'action': action, 'code': code, 'message': message}
+            'action': action, 'code': code, 'message': message, 'request_id': request_id}
 
 
 def plan_one(instance_id, before, role_name, state='present', on_conflict='fail'):
@@ -274,7 +274,7 @@ def _succeeded(row):
 
 
 def batch_write(ecs, action, region_id, instance_ids, extra=None, **call_options):
-    """One Attach/DetachInstanceRamRole call: {id: None on success, else (code, message)}.
+    """One Attach/DetachInstanceRamRole call: {id: None on success, else (code, message, request id of the call)}.
 
     An id the response says nothing about is reported with code `Unknown` (settled by a re-read).
     A whole-call error is raised.
@@ -284,10 +284,16 @@ def batch_write(ecs, action, region_id, instance_ids, extra=None, **call_options
     if not rows and not int(body.get('FailCount') or 0):
         return dict.fromkeys(instance_ids)
     found = {}
+    request_id = body.get('RequestId')
     for row in rows:
         iid = row.get('InstanceId')
-        found[iid] = None if _succeeded(row) else (str(row.get('Code') or 'Unknown'), row.get('Message') or '')
-    return {iid: found.get(iid, ('Unknown', f'{action} returned no result for this instance')) for iid in instance_ids}
+        found[iid] = None if _succeeded(row) else (str(row.get('Code') or 'Unknown'), row.get('Message') or '', request_id)
+    return {iid: found.get(iid, ('Unknown', f'{action} returned no result for this instance', request_id)) for iid in instance_ids}
+
+
+def _call_failure(err):
+    """The per-instance failure of every instance of a call that failed as a whole."""
+    return (err.code, err.message, err.request_id)
 
 
 def _definitive(code):
@@ -313,11 +319,11 @@ class _Binder:
         self.rollback = []  # replaced results left without a role: their previous role goes back
 
     @staticmethod
-    def fail(result, role_after, code, message):
-        result.update(action=FAILED, role_after=role_after, code=code, message=message)
+    def fail(result, role_after, code, message, request_id=None):
+        result.update(action=FAILED, role_after=role_after, code=code, message=message, request_id=request_id)
 
-    def failed_write(self, kind, result, role_after, code, message):
-        self.fail(result, role_after, code, message)
+    def failed_write(self, kind, result, role_after, code, message, request_id=None):
+        self.fail(result, role_after, code, message, request_id)
         if not _definitive(code):
             self.recheck.append((kind, result))
         elif kind == 'swap-attach':
@@ -343,13 +349,13 @@ class _Binder:
                 outcome_by_id = batch_write(self.ecs, 'DetachInstanceRamRole', self.region_id, [r['instance_id'] for r in group],
                                             {'RamRoleName': previous})
             except AlicloudApiError as err:
-                outcome_by_id = dict.fromkeys([r['instance_id'] for r in group], (err.code, err.message))
+                outcome_by_id = dict.fromkeys([r['instance_id'] for r in group], _call_failure(err))
             for result in group:
                 failure = outcome_by_id[result['instance_id']]
                 if failure is None:
                     detached.append(result)
                 else:
-                    self.failed_write('swap-detach', result, previous, failure[0], f'detaching {previous} failed: {failure[1]}')
+                    self.failed_write('swap-detach', result, previous, failure[0], f'detaching {previous} failed: {failure[1]}', failure[2])
         return detached
 
     def attach(self, ready):
@@ -361,7 +367,7 @@ class _Binder:
             outcome_by_id = batch_write(self.ecs, 'AttachInstanceRamRole', self.region_id, ids, extra,
                                         retry_codes=('InvalidRamRole.NotFound',), retry_timeout=self.role_wait)
         except AlicloudApiError as err:
-            outcome_by_id = dict.fromkeys(ids, (err.code, err.message))
+            outcome_by_id = dict.fromkeys(ids, _call_failure(err))
             fatal = None if err.matches(*INSTANCE_LEVEL_CODES) else err
         for result in ready:
             failure = outcome_by_id[result['instance_id']]
@@ -387,7 +393,7 @@ class _Binder:
             try:
                 outcome_by_id = batch_write(self.ecs, 'DetachInstanceRamRole', self.region_id, ids, {'RamRoleName': self.role_name})
             except AlicloudApiError as err:
-                outcome_by_id = dict.fromkeys(ids, (err.code, err.message))
+                outcome_by_id = dict.fromkeys(ids, _call_failure(err))
                 fatal = None if err.matches(*INSTANCE_LEVEL_CODES) else err
             for result in chunk:
                 failure = outcome_by_id[result['instance_id']]
@@ -408,11 +414,11 @@ class _Binder:
         if kind == 'detach':
             gone = now is None if self.role_name is None else now != self.role_name
             if gone:
-                result.update(action=UNCHANGED, role_after=now, code=None, message=None)
+                result.update(action=UNCHANGED, role_after=now, code=None, message=None, request_id=None)
                 return
         elif now == self.role_name:
             # a concurrent run did it: the instance holds our role
-            result.update(action=REPLACED if kind == 'swap-attach' else UNCHANGED, role_after=now, code=None, message=None)
+            result.update(action=REPLACED if kind == 'swap-attach' else UNCHANGED, role_after=now, code=None, message=None, request_id=None)
             return
         elif now is None and kind != 'attach':
             # a replace left the instance without any role: give its previous one back
@@ -420,7 +426,7 @@ class _Binder:
             self.rollback.append(result)
             return
         elif kind == 'attach' and now is not None and self.on_conflict == 'skip':
-            result.update(action=SKIPPED, role_after=now, code=None,
+            result.update(action=SKIPPED, role_after=now, code=None, request_id=None,
                           message=f'holds RAM role {now} (attached meanwhile); left as is (on_conflict=skip)')
             return
         result['role_after'] = now
@@ -435,7 +441,7 @@ class _Binder:
                 try:
                     outcome_by_id = batch_write(self.ecs, 'AttachInstanceRamRole', self.region_id, ids, {'RamRoleName': previous})
                 except AlicloudApiError as err:
-                    outcome_by_id = dict.fromkeys(ids, (err.code, err.message))
+                    outcome_by_id = dict.fromkeys(ids, _call_failure(err))
                 for result in chunk:
                     failure = outcome_by_id[result['instance_id']]
                     if failure is None:
@@ -482,12 +488,14 @@ def binding_diff(results):
 
 
 def failure_message(results):
-    """None when nothing failed, else one line naming every failed instance and its code."""
+    """None when nothing failed, else one line naming every failed instance and its code, and the request ids of the failed calls."""
     failed = [r for r in results if r['action'] == FAILED]
     if not failed:
         return None
     names = ', '.join(f"{r['instance_id']} ({r['code']})" for r in failed)
-    return f'{len(failed)} of {len(results)} instance(s) failed: {names}'
+    request_ids = list(dict.fromkeys(r['request_id'] for r in failed if r.get('request_id')))
+    calls = f"; request id(s) {', '.join(request_ids)}" if request_ids else ''
+    return f'{len(failed)} of {len(results)} instance(s) failed: {names}{calls}'
 
 
 def bind_roles(ecs, region_id, instance_ids, role_name, *, state='present', on_conflict='fail', policy_json=None,

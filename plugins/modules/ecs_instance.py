@@ -262,6 +262,10 @@ role_results:
       description: On failure, the API's message.
       type: str
       sample: null
+    request_id:
+      description: On failure of an Attach or Detach call, the request id of that call.
+      type: str
+      sample: null
 role_summary:
   description: How many kept instances ended with each role action, as RV(alicloud.instance_ram.ecs_instance_ram_role#module:summary).
   returned: always

@@ -17,7 +17,7 @@ description:
     instances that need a change, and one RAM GetRole; a rerun makes no write.
   - Each instance gets its own outcome in RV(results). Instances that cannot take a role (classic
     network, not found) fail with the API's own code while the others proceed; the module then fails,
-    naming every failed instance and its code, after doing everything it could.
+    naming every failed instance and its code, and the request ids of the failed calls, after doing everything it could.
   - Before attaching, the role must exist and trust C(ecs.aliyuncs.com); otherwise the module fails
     saying how to fix the trust policy. In check mode this is a warning, so that a whole playbook
     that creates the role in an earlier task can be checked.
@@ -167,6 +167,10 @@ results:
       description: On failure, the API's message and what the module did about it (for example re-attaching the previous role).
       type: str
       sample: Ram role cannot be applied to instances of Classic network type.
+    request_id:
+      description: On failure of an Attach or Detach call for this instance, the request id of that call (for Alibaba Cloud support); else V(null).
+      type: str
+      sample: 5D2A4B0C-0E0A-4C11-8F1F-4E6C5C7A2B11
 summary:
   description: How many instances ended with each action.
   returned: always

@@ -619,3 +619,21 @@ def test_client_token_stays_within_64_characters():
     assert _ecs.client_token('seed', 3, 1) == 'seed-3-1'
     long = _ecs.client_token('x' * 64, 3)
     assert len(long) == 64 and long == _ecs.client_token('x' * 64, 3) != _ecs.client_token('x' * 64, 4)
+
+
+def test_failures_name_the_request_id_of_the_call_that_failed():
+    # per-instance failures carry the request id of their Attach call; a whole-call error its own
+    ecs = FakeEcs(vpc=['i-1', 'i-2'])
+    write = ecs._write
+    ecs._write = lambda action, params, one: {**write(action, params, one), 'RequestId': 'REQ-attach'}
+    ecs.instance_faults[('AttachInstanceRamRole', 'i-2')] = ('InvalidUser.PassRoleForbidden', 'no PassRole')
+    results = by_id(bind(ecs, ['i-1', 'i-2']))
+    assert results['i-1']['request_id'] is None and results['i-2']['request_id'] == 'REQ-attach'
+    assert _ecs.failure_message(list(results.values())) == \
+        '1 of 2 instance(s) failed: i-2 (InvalidUser.PassRoleForbidden); request id(s) REQ-attach'
+
+    ecs = FakeEcs(vpc=['i-1'], roles={'i-1': OTHER})
+    ecs.faults['AttachInstanceRamRole'] = [AlicloudApiError('Forbidden.RAM', 'denied', status=403, request_id='REQ-9')]
+    result = bind(ecs, ['i-1'], on_conflict='replace')[0]
+    assert (result['code'], result['request_id'], result['role_after']) == ('Forbidden.RAM', 'REQ-9', OTHER)
+    assert _ecs.failure_message([result]).endswith('i-1 (Forbidden.RAM); request id(s) REQ-9')

@@ -45,6 +45,25 @@ def emulator_settings(emulator):
     return auth, env
 
 
+def collections_path(build_dir):
+    """A collections tree holding this checkout as alicloud.instance_ram (the checkout itself when it is one).
+
+    Otherwise a symlink under `build_dir`, so that ansible-playbook finds the collection's modules and roles
+    exactly as in an installed collection.
+    """
+    parts = ROOT.split(os.sep)
+    if parts[-3:-2] == ['ansible_collections'] and parts[-2:] == ['alicloud', 'instance_ram']:
+        return os.sep.join(parts[:-3])
+    base = os.path.join(build_dir, 'collections')
+    link = os.path.join(base, 'ansible_collections', 'alicloud', 'instance_ram')
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if os.path.islink(link) and os.readlink(link) != ROOT:
+        os.unlink(link)
+    if not os.path.islink(link):
+        os.symlink(ROOT, link)
+    return base
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--latency-ms', type=int, default=0)

@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 sys.path.insert(0, HERE)
 
 from alicloud_emulator.testing import EmulatorProcess  # noqa: E402 pylint: disable=wrong-import-position
-from with_emulator import emulator_settings  # noqa: E402 pylint: disable=wrong-import-position
+from with_emulator import collections_path as shared_collections_path, emulator_settings  # noqa: E402 pylint: disable=wrong-import-position
 import report  # noqa: E402 pylint: disable=wrong-import-position
 from report import first_budget, rerun_budget  # noqa: E402 pylint: disable=wrong-import-position
 
@@ -155,18 +155,8 @@ def run_playbook(args, env, control, log_path):
 # ---------------------------------------------------------------- environment
 
 def collections_path():
-    """A collections tree holding this checkout as alicloud.instance_ram (the checkout itself when it is one)."""
-    parts = ROOT.split(os.sep)
-    if parts[-3:-2] == ['ansible_collections'] and parts[-2:] == ['alicloud', 'instance_ram']:
-        return os.sep.join(parts[:-3])
-    base = os.path.join(BUILD, 'collections')
-    link = os.path.join(base, 'ansible_collections', 'alicloud', 'instance_ram')
-    os.makedirs(os.path.dirname(link), exist_ok=True)
-    if os.path.islink(link) and os.readlink(link) != ROOT:
-        os.unlink(link)
-    if not os.path.islink(link):
-        os.symlink(ROOT, link)
-    return base
+    """A collections tree holding this checkout as alicloud.instance_ram (tools/with_emulator.py)."""
+    return shared_collections_path(BUILD)
 
 
 def playbook_env(emulator, forks, **extra):

@@ -79,6 +79,7 @@ def main(argv=None):
             with open(args.config_out, 'w', encoding='utf-8') as handle:
                 # JSON is valid YAML
                 json.dump({'alicloud_emulator_url': emulator.url, 'alicloud_auth': auth}, handle, indent=2)
+                handle.write('\n')
         return subprocess.call(command, env={**os.environ, **env})
 
 

@@ -206,10 +206,11 @@ def ecs_trust_problem(ram, role_name):
     fix = ('an instance RAM role must trust ECS: set the trust policy (for example with alicloud.instance_ram.ram_role, '
            'option assume_role_policy_document) to ' + json.dumps(ECS_TRUST_POLICY, sort_keys=True))
     if role is None:
-        return f'RAM role {role_name!r} does not exist; create it first ({fix})'
+        return f'RAM role {role_name!r} does not exist (API code InvalidRamRole.NotFound); create it first ({fix})'
     document = parse_trust_document(role)
     if document is None or not trusts_ecs(document):
-        return f'RAM role {role_name!r} does not trust ecs.aliyuncs.com, so ECS cannot pass it to instances; {fix}'
+        return (f'RAM role {role_name!r} does not trust ecs.aliyuncs.com, so ECS cannot pass it to instances '
+                f'(API code InvalidRamRole.NotEcsRole); {fix}')
     return None
 
 

@@ -314,9 +314,10 @@ def test_ecs_trust_problem():
     ram = FakeRam({ROLE: ECS_TRUST_POLICY, 'FcRole': {'Version': '1', 'Statement': [
         {'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'Service': ['fc.aliyuncs.com']}}]}})
     assert _ecs.ecs_trust_problem(ram, ROLE) is None
-    assert 'does not trust ecs.aliyuncs.com' in _ecs.ecs_trust_problem(ram, 'FcRole')
+    untrusting = _ecs.ecs_trust_problem(ram, 'FcRole')
+    assert 'does not trust ecs.aliyuncs.com' in untrusting and 'InvalidRamRole.NotEcsRole' in untrusting
     missing = _ecs.ecs_trust_problem(ram, 'Nope')
-    assert 'does not exist' in missing and '"Service": ["ecs.aliyuncs.com"]' in missing
+    assert 'does not exist' in missing and '"Service": ["ecs.aliyuncs.com"]' in missing and 'InvalidRamRole.NotFound' in missing
     assert ram.calls == ['GetRole'] * 3
 
 

@@ -324,3 +324,16 @@ def test_only_writes_safe_to_repeat_are_retried_after_a_timeout(action, attempts
     with pytest.raises(AlicloudApiError) as exc:
         client.call(action, {'PolicyName': 'app'})
     assert len(sdk.sent) == attempts and exc.value.code == 'Transport.Timeout'
+
+
+@pytest.mark.parametrize('given, option', [
+    ({'access_key_id': 'LTAIonly'}, 'access_key_id'),
+    ({**EXPLICIT, 'assume_role_arn': 'acs:ram::1:role/r', 'assume_role_duration': 100}, 'assume_role_duration'),
+])
+def test_invalid_credential_options_fail_at_the_first_call_naming_the_option(given, option):
+    # the credentials are built when the SDK first asks for them, inside the call: never retried as a transport failure
+    factory = ClientFactory(params(**given, ram_endpoint='http://127.0.0.1:9'), policy=_client.RetryPolicy(sleep=pytest.fail))
+    client = factory.client('ram')
+    with pytest.raises(AlicloudParameterError) as exc:
+        client.call('GetRole', {'RoleName': 'r'})
+    assert exc.value.option == option and client.calls == ['GetRole']

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 
 
@@ -162,3 +162,21 @@ def test_a_write_not_safe_to_repeat_is_still_retried_when_refused_by_the_service
     func = Flaky(FakeSdkError('Throttling'), FakeSdkError('ServiceUnavailable', 503))
     assert policy.run(func, idempotent=False) == 'ok'
     assert func.calls == 3
+
+
+class FakeUnretryable(Exception):
+    """Shaped like darabonba's UnretryableException: what the SDK raises when getting the credentials failed."""
+
+    __module__ = 'darabonba.exceptions'
+
+    def __init__(self, inner):
+        super().__init__(str(inner))
+        self.inner_exception = inner
+
+
+def test_an_invalid_option_met_while_signing_is_the_users_error_not_a_transport_failure(policy, sleeps):
+    # credentials are built on the first call: a half key pair surfaces inside the SDK call
+    func = Flaky(FakeUnretryable(AlicloudParameterError('access_key_id', 'access_key_id and access_key_secret must be given together')))
+    with pytest.raises(AlicloudParameterError) as exc:
+        policy.run(func, product='ram', action='GetRole')
+    assert func.calls == 1 and sleeps == [] and exc.value.option == 'access_key_id'

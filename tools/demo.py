@@ -186,6 +186,9 @@ def main(argv=None):
             problems = expectations(run, hosts, name)
             if problems:
                 failures[name] = problems
+            print(f"    rc={run['rc']}  {run['seconds']:.1f} s  changed={sum(r['changed'] for r in run['recap'].values())}  "
+                  f"API calls={sum(run['calls'].values())}  write calls={len(run['writes'])}  {'FAILED' if problems else 'as expected'}",
+                  flush=True)
         bound = {i['instance_id'] for i in control.instances(ram_role_name='EcsRamRoleTest')}
         if bound != set(fleet + outside):
             failures['apply'] = failures.get('apply', []) + [f'{len(bound)} instances hold the role, {len(fleet + outside)} expected']

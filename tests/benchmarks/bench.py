@@ -26,6 +26,7 @@ import glob
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -52,6 +53,7 @@ STARTUP_ROLE = 'BenchStartupRole'
 STARTUP_POLICY = 'bench-startup-kms'
 ECS_TRUST = {'Version': '1', 'Statement': [{'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': {'Service': ['ecs.aliyuncs.com']}}]}
 PAGE = os.sysconf('SC_PAGE_SIZE')
+SDK_MODULE = re.compile(r'^(alibabacloud_[a-z]+\d{8})(\.models\._\w+)?$')  # a product SDK, or one of its model files
 
 
 # ---------------------------------------------------------------- targets
@@ -301,6 +303,17 @@ def import_groups(rows):
     return [(group, round(us / 1000, 1)) for group, us in groups.most_common()]
 
 
+def sdk_models(rows):
+    """{product SDK package: number of its model files imported} of an import profile (which SDKs a module loads)."""
+    found = {}
+    for name, dummy, dummy2, dummy3 in rows:
+        match = SDK_MODULE.match(name)
+        if match:
+            found.setdefault(match.group(1), 0)
+            found[match.group(1)] += 1 if match.group(2) else 0
+    return found
+
+
 def payload_profile(path, env, runs=3):
     """Wall and CPU time of an AnsiballZ payload run directly (medians of `runs`) and its import profile.
 
@@ -317,8 +330,36 @@ def payload_profile(path, env, runs=3):
         cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     profile = subprocess.run([python, '-X', 'importtime', path], env=env, capture_output=True, text=True, check=False)
     rows = parse_importtime(profile.stderr)
-    return {'payload_seconds': statistics.median(walls), 'payload_cpu_seconds': statistics.median(cpus),
+    return {'payload_seconds': statistics.median(walls), 'payload_cpu_seconds': statistics.median(cpus), 'sdks': sdk_models(rows),
             'import_ms': round(sum(r[1] for r in rows) / 1000, 1), 'import_groups': import_groups(rows)[:8], 'modules_imported': len(rows)}
+
+
+_BASIC = 'import ansible.module_utils.basic'
+_CORE = _BASIC + ', alibabacloud_tea_openapi.client, darabonba.runtime'
+_LAZY = ('from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client; '
+         "_client.lazy_models('alibabacloud_ecs20140526')")
+IMPORT_FLOOR = [
+    ('Python alone', 'pass'),
+    ('ansible.module_utils.basic (what ansible.builtin.ping imports)', _BASIC),
+    ('+ the SDK core: tea-openapi, credentials, darabonba (every cloud module)', _CORE),
+    ('+ the ECS SDK client, models imported eagerly (the SDK as shipped)', _CORE + '; import alibabacloud_ecs20140526.client'),
+    ('+ the ECS SDK client, lazy models (this collection)', f'{_CORE}; {_LAZY}; import alibabacloud_ecs20140526.client'),
+]
+
+
+def import_floor(runs=7):
+    """CPU seconds (user + system, the least of `runs`: noise only adds) of a Python process importing each step of IMPORT_FLOOR."""
+    env = {**os.environ, 'PYTHONPATH': collections_path()}
+    floor = []
+    for label, code in IMPORT_FLOOR:
+        cpus = []
+        for dummy in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run([sys.executable, '-c', code], env=env, check=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        floor.append((label, min(cpus)))
+    return floor
 
 
 def startup(rounds, forks, log=print):
@@ -369,7 +410,10 @@ def startup(rounds, forks, log=print):
             log(f"  {name:32} {results['modules'][name]['seconds']:.3f} s/task  x{results['modules'][name]['ratio']:.2f} ping  "
                 f"imports {profile.get('import_ms', 0):6.1f} ms")
         results['calls_per_round'] = record['total_calls'] / (rounds + 1)
-        return results
+    results['import_floor'] = import_floor()
+    for label, cpu in results['import_floor']:
+        log(f'  {cpu:.3f} s CPU  {label}')
+    return results
 
 
 # ---------------------------------------------------------------- machine
@@ -415,6 +459,8 @@ def parse_args(argv):
     parser.add_argument('--skip', default='', help='comma-separated parts to skip: site, perhost, startup')
     parser.add_argument('--results', default=os.path.join(BUILD, 'results.json'))
     parser.add_argument('--render-only', action='store_true', help='render docs/performance.md from --results, run nothing')
+    parser.add_argument('--update', action='store_true',
+                        help='keep the parts of an existing --results file that this run skips (re-measure one part)')
     parser.add_argument('--doc', default=os.path.join(ROOT, 'docs', 'performance.md'))
     args = parser.parse_args(argv)
     quick = args.quick
@@ -447,9 +493,16 @@ def main(argv=None):
         report.render(results, args.doc)
         return 0
     started = time.monotonic()
-    results = {'started': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), 'machine': machine(),
-               'settings': {'latency_ms': args.latency_ms, 'forks': args.forks, 'repeats': args.repeats, 'quick': args.quick,
-                            'sizes': args.sizes, 'perhost_sizes': args.perhost_sizes, 'startup_rounds': args.startup_rounds}}
+    now = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
+    results, earlier = {}, 0.0
+    if args.update and os.path.exists(args.results):
+        with open(args.results, encoding='utf-8') as handle:
+            results = json.load(handle)
+        earlier = results.get('seconds', 0.0)
+        results['updated'] = {'at': now, 'parts': sorted({'site', 'perhost', 'startup'} - args.skip)}
+    settings = {'latency_ms': args.latency_ms, 'forks': args.forks, 'repeats': args.repeats, 'quick': args.quick,
+                'sizes': args.sizes, 'perhost_sizes': args.perhost_sizes, 'startup_rounds': args.startup_rounds}
+    results |= {'started': results.get('started', now), 'machine': machine(), 'settings': results.get('settings') or settings}
     with EmulatorProcess(latency_ms=args.latency_ms) as emulator:
         env = playbook_env(emulator, args.forks)
         if 'site' not in args.skip:
@@ -465,7 +518,7 @@ def main(argv=None):
         print(f'module start-up: {args.startup_rounds} no-op invocations of each module, latency 0', flush=True)
         results['startup'] = startup(args.startup_rounds, args.forks)
     results['machine']['load_after'] = os.getloadavg()
-    results['seconds'] = time.monotonic() - started
+    results['seconds'] = earlier + time.monotonic() - started
     write_json(args.results, results)
     report.render(results, args.doc)
     problems = report.target_problems(results)

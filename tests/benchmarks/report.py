@@ -148,6 +148,12 @@ def _fleet_tables(results, lines):
     lines += ['', '![API calls and wall time against fleet size](performance.png)', '']
 
 
+def _sdks(sdks):
+    if sdks is None:
+        return '?'
+    return ', '.join(f"{package.replace('alibabacloud_', '')} ({count})" for package, count in sorted(sdks.items())) or 'none'
+
+
 def _startup_table(results, lines):
     startup = results['startup']
     modules = startup['modules']
@@ -163,15 +169,24 @@ def _startup_table(results, lines):
               'the median of the others is reported. *Payload* is the module\'s AnsiballZ file run directly (medians of 3: wall',
               'time, and CPU time of its process, which other work on the machine inflates far less), *imports* the sum of',
               '`python -X importtime` self times in one more run.', '',
-              '| module | per task | x ping | payload wall | payload CPU | x ping (CPU) | imports | largest import groups (ms, self time) |',
-              '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
+              '*SDKs* are the product SDKs the payload imported, with the number of model files it loaded.', '',
+              '| module | per task | x ping | payload wall | payload CPU | x ping (CPU) | imports | largest import groups (ms, self time) | SDKs |',
+              '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |']
     for name, entry in modules.items():
         groups = ', '.join(f'{group} {ms:.0f}' for group, ms in entry.get('import_groups', [])[:5])
         ratio = f"{entry['ratio']:.2f}" if name == 'ping' or entry['ratio'] <= STARTUP_TARGET else f"**{entry['ratio']:.2f}**"
         lines.append(f"| {entry['module']} | {entry['seconds']:.3f} s | {ratio} | {entry.get('payload_seconds', 0):.3f} s | "
-                     f"{entry.get('payload_cpu_seconds', 0):.3f} s | {entry.get('cpu_ratio', 0):.2f} | {entry.get('import_ms', 0):.0f} ms | {groups} |")
+                     f"{entry.get('payload_cpu_seconds', 0):.3f} s | {entry.get('cpu_ratio', 0):.2f} | {entry.get('import_ms', 0):.0f} ms | {groups} | "
+                     f"{_sdks(entry.get('sdks'))} |")
     lines += ['', f"ansible.builtin.ping costs {ping['seconds']:.3f} s a task here, so the target of {STARTUP_TARGET:g} x ping is "
               f"{STARTUP_TARGET * ping['seconds']:.3f} s.", '']
+    if startup.get('import_floor'):
+        lines += ['### What the imports cost', '',
+                  'CPU seconds (user + system, the least of 7 runs) of a Python process that only imports, step by step: the',
+                  'floor under every module of the collection, in CPU time so that other work on the machine matters little.', '',
+                  '| a Python process that imports | CPU |', '| --- | ---: |']
+        lines += [f'| {label} | {cpu:.3f} s |' for label, cpu in startup['import_floor']]
+        lines.append('')
 
 
 def render(results, doc_path):
@@ -187,6 +202,8 @@ def render(results, doc_path):
              f"**{s['latency_ms']} ms added to every API request** (a real round trip), forks {s['forks']}"
              f"{', quick mode' if s['quick'] else ''}. Regenerate with `make bench` (about 15–25 minutes on a quiet 2-core machine) or",
              '`BENCH_QUICK=1 make bench` (a few minutes; fewer sizes and runs).', '',
+             *([f"Re-measured on {results['updated']['at']}: {', '.join(results['updated']['parts'])} "
+                "(`bench.py --update --skip ...`).", ''] if results.get('updated') else []),
              '## Machine', '',
              f"- {m['cpu']}, {m['cores']} cores, {m['memory_mib']:,} MiB; {m['os']}, Linux {m['kernel']}; Python {m['python']}",
              '- ' + ', '.join(f'{k} {v}' for k, v in m['versions'].items()),
@@ -237,15 +254,17 @@ def _notes(results):
     ratios = speedups(results)
     site = results.get('site', {})
     if site:
-        lines.append('- **Where the calls go.** A first converge is one GetRole and CreateRole (plus GetPolicy and AttachPolicyToRole'
+        lines.append('- **Where the calls go** (the tables above). A first converge is one GetRole and CreateRole (plus GetPolicy and AttachPolicyToRole'
                      ' per policy) for the role, one GetRole for the binding\'s trust pre-check, ceil(N/50) DescribeInstanceRamRole'
                      ' (its page size is at most 50) and ceil(N/100) AttachInstanceRamRole; a rerun is the two GetRole,'
                      ' ListPoliciesForRole and the ceil(N/50) reads. The calls run one after the other, so a converge costs about'
                      f" (calls x {results['settings']['latency_ms']} ms) plus Ansible's fixed cost of the play's tasks.")
     if ratios:
-        lines.append('- **The per-host way** costs three calls per host (GetRole, DescribeInstanceRamRole, AttachInstanceRamRole) and,'
-                     ' above all, one module process per host: its time is (hosts x module start-up) / the cores, whatever the'
-                     ' forks. That is why a faster module start also speeds the per-host way up, and narrows the ratio.')
+        lines.append('- **The per-host way** costs three calls per host on a first run (GetRole, DescribeInstanceRamRole,'
+                     ' AttachInstanceRamRole) and two on a rerun, and above all one module process per host: once the forks'
+                     ' keep the cores busy, its time is about hosts x (a task\'s CPU cost) / cores, and more forks only add'
+                     ' memory (measured for 100 hosts at 30 ms: forks 5 took twice as long as 10, forks 20 the same as 10 with'
+                     ' twice the memory). A faster module start therefore speeds the per-host way up too and narrows the ratio.')
         for n, (first, dummy) in ratios.items():
             if int(n) >= 1000 and first < SPEEDUP_TARGET:
                 lines.append(f'- **Missed: {int(n):,} instances are {first:.1f}x faster, not {SPEEDUP_TARGET:g}x** ({SPEEDUP_TARGET / first:.2f} times'
@@ -255,11 +274,21 @@ def _notes(results):
     if startup:
         lines.append('- **Start-up.** Every module pays for `ansible.module_utils.basic` (as ping does) and, once it makes a call,'
                      ' for the SDK core: `alibabacloud_tea_openapi` imports `alibabacloud_credentials`, whose `Tea.core` imports'
-                     ' `aiohttp` and `requests` (with `urllib3`, `ssl`, `asyncio`) and whose ECS-role provider imports `apscheduler`.'
-                     ' Those packages are the dependencies of the design and stay. What the collection controls is importing'
-                     ' less: the SDK `models` packages (1152 files for ECS, imported eagerly by the SDK) are replaced by a lazy'
-                     ' package that imports the 3 files a call needs (plugins/module_utils/_client.py, `lazy_models`), and each'
-                     ' product\'s SDK is imported only when the module first uses it.')
+                     ' `aiohttp` and `requests` (with `urllib3`, `ssl`, `asyncio`; aiohttp also builds an SSL context at import)'
+                     ' and whose ECS-role provider imports `apscheduler`. Those packages are the dependencies of the design and'
+                     ' stay. What the collection controls is importing less: each product\'s SDK is imported only when the'
+                     ' module first uses it, and the SDK `models` packages (1152 files for ECS, imported eagerly by the SDK) are'
+                     ' replaced by a lazy package that imports the files a call needs (plugins/module_utils/_client.py,'
+                     ' `lazy_models`; the SDKs column above counts them).')
+        floor = dict(startup.get('import_floor') or [])
+        steps = list(floor.values())
+        if len(steps) == 5:
+            lines.append(f'- **The floor.** ansible.module_utils.basic costs {steps[1]:.3f} s CPU; the SDK core adds {steps[2] - steps[1]:.3f} s'
+                         f' ({(steps[2] - steps[1]) / max(steps[1], 1e-9):.1f} times as much), which no module of this design can avoid;'
+                         f' the ECS client with its models as shipped adds {steps[3] - steps[2]:.3f} s more, with lazy models'
+                         f' {steps[4] - steps[2]:.3f} s (this step also imports the collection\'s _client). A module\'s task therefore'
+                         ' costs a ping task plus about the SDK core plus its own calls; the controller\'s per-task cost (fork,'
+                         ' templating, result handling), the same for both, is what keeps the per-task ratio below the payload CPU ratio.')
         for name, entry in startup['modules'].items():
             if name != 'ping' and entry['ratio'] > STARTUP_TARGET:
                 lines.append(f"- **Missed: {name}** costs {entry['ratio']:.2f}x ping ({entry['ratio'] / STARTUP_TARGET:.2f} times the"

@@ -78,3 +78,11 @@ def test_site_converges_100_instances_within_the_call_budgets():
     assert rerun['writes'] == 0
     assert rerun['calls']['DescribeInstanceRamRole'] == 2
     assert rerun['total_calls'] <= report.rerun_budget(100)
+
+
+def test_sdk_models_counts_model_files_per_product_sdk():
+    rows = [(name, 1, 1, 0) for name in ('alibabacloud_ecs20140526', 'alibabacloud_ecs20140526.client',
+                                         'alibabacloud_ecs20140526.models._describe_instance_ram_role_request',
+                                         'alibabacloud_ecs20140526.models._describe_instance_ram_role_response',
+                                         'alibabacloud_ram20150501', 'alibabacloud_tea_openapi', 'alibabacloud_credentials.client')]
+    assert bench.sdk_models(rows) == {'alibabacloud_ecs20140526': 2, 'alibabacloud_ram20150501': 0}

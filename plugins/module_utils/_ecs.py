@@ -224,7 +224,7 @@ def check_role(ram, role_name, check_mode, warn):
         return
     if not check_mode:
         raise AlicloudParameterError('role_name', problem)
-    warn(problem + ' -- check mode goes on as if it were fixed; a real run would fail')
+    warn(problem + ' -- check mode goes on as if an earlier task creates or fixes the role; a real run fails unless one does')
 
 
 # ---------------------------------------------------------------- plan

@@ -212,12 +212,15 @@ def list_role_policies(ram, role_name):
     return sort_policies({'name': p['PolicyName'], 'type': p['PolicyType']} for p in (body.get('Policies') or {}).get('Policy') or [])
 
 
-def resolve_policies(ram, refs, attached, option='policies'):
+def resolve_policies(ram, refs, attached, option='policies', check_mode=False, warn=None):
     """{name, type} for every ref. Raise naming `option` when a policy does not exist.
 
     The type of an attached policy is known from ListPoliciesForRole; any other policy is checked
     with GetPolicy (System first, then Custom, for a name given without type), so that a missing
-    policy fails before anything is created or changed.
+    policy fails before anything is created or changed. In check mode a missing policy is only a
+    warning (through `warn`) and is predicted as attached, so that a playbook whose earlier task
+    creates it (ram_policy) can be checked as a whole; its type is taken as given, else Custom
+    (system policies always exist).
     """
     resolved = []
     for name, kind in refs:
@@ -226,10 +229,14 @@ def resolve_policies(ram, refs, attached, option='policies'):
             kind = 'System' if 'System' in known else known[0]
         else:
             candidates = (kind,) if kind else POLICY_TYPES
-            kind = next((c for c in candidates if get_policy(ram, c, name) is not None), None)
-            if kind is None:
-                raise AlicloudParameterError(option, f"policy {name} does not exist as a {' or '.join(candidates)} policy "
-                                             '(API code EntityNotExist.Policy)')
+            found = next((c for c in candidates if get_policy(ram, c, name) is not None), None)
+            if found is None:
+                problem = f"policy {name} does not exist as a {' or '.join(candidates)} policy (API code EntityNotExist.Policy)"
+                if not check_mode:
+                    raise AlicloudParameterError(option, problem)
+                warn(f'{option}: {problem} -- check mode goes on as if an earlier task creates it; a real run fails unless one does')
+                found = kind or 'Custom'
+            kind = found
         entry = {'name': name, 'type': kind}
         if entry not in resolved:
             resolved.append(entry)

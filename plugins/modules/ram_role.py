@@ -314,7 +314,7 @@ def update_role(module, ram, current, trust, refs):
     name = current['RoleName']
     attached = list_role_policies(ram, name)
     # an attached policy's type is known from the list: only the others cost a GetPolicy
-    wanted = resolve_policies(ram, refs, attached) if refs is not None else None
+    wanted = resolve_policies(ram, refs, attached, check_mode=module.check_mode, warn=module.warn) if refs is not None else None
     updates = role_updates(current, trust, p['description'], p['max_session_duration'])
     to_attach, to_detach = policy_changes(attached, wanted, p['purge_policies'])
     after = apply_updates(current, updates)
@@ -342,7 +342,7 @@ def ensure_present(module, ram, name):
 
     current = get_role(ram, name)
     if current is None:
-        wanted = resolve_policies(ram, refs or [], [])
+        wanted = resolve_policies(ram, refs or [], [], check_mode=module.check_mode, warn=module.warn)
         created = create_role(module, ram, name, trust or check_document(ECS_TRUST_POLICY, TRUST_OPTION, trust=True), wanted)
         if created is not None:
             return True, None, normalize_role(created, wanted)

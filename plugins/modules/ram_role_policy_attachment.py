@@ -122,7 +122,8 @@ def run(module):
             module.fail_error(err, f'role {role_name} does not exist; this module never creates roles (see alicloud.instance_ram.ram_role)')
         raise
     if p['state'] == 'present':
-        to_attach = [x for x in resolve_policies(ram, refs, attached) if x not in attached]
+        to_attach = [x for x in resolve_policies(ram, refs, attached, check_mode=module.check_mode, warn=module.warn)
+                     if x not in attached]
         to_detach = []
     else:
         to_attach = []

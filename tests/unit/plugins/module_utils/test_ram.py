@@ -137,6 +137,14 @@ def test_resolve_prefers_system_and_fails_for_a_missing_policy(cloud):
     assert 'nope does not exist as a System policy' in exc.value.rule
 
 
+def test_resolve_in_check_mode_warns_and_predicts_a_missing_policy(cloud):
+    ram = cloud.client('ram')
+    warnings = []
+    resolved = _ram.resolve_policies(ram, [('later', None), ('typed', 'System')], [], check_mode=True, warn=warnings.append)
+    assert resolved == [{'name': 'later', 'type': 'Custom'}, {'name': 'typed', 'type': 'System'}]
+    assert len(warnings) == 2 and all(w.startswith('policies: policy ') and 'check mode goes on' in w for w in warnings)
+
+
 def test_getters_return_none_for_missing_and_raise_the_rest(cloud):
     ram = cloud.client('ram')
     assert _ram.get_role(ram, 'nope') is None and _ram.get_policy(ram, 'Custom', 'nope') is None

@@ -235,6 +235,21 @@ def test_unknown_policy_fails_before_any_write(cloud, capsys, existing):
     assert cloud.writes() == [] and ('r' in cloud.roles) is existing
 
 
+@pytest.mark.parametrize('existing', [False, True])
+def test_check_mode_predicts_a_policy_an_earlier_task_creates(cloud, capsys, existing):
+    # a playbook checked as a whole: ram_policy (check mode) would create it, then ram_role lists it
+    if existing:
+        seed(cloud)
+    args = {'name': 'r', 'policies': ['AliyunKMSFullAccess', 'Custom/app-secrets']}
+    code, out = run(capsys, check_mode=True, **args)
+    assert code == 0 and out['changed'] is True and cloud.writes() == []
+    assert {'name': 'app-secrets', 'type': 'Custom'} in out['role']['policies']
+    assert any('app-secrets does not exist' in w and 'check mode goes on' in w for w in warnings(out))
+    # a real run without that earlier task still fails before any write
+    code, out = run(capsys, **args)
+    assert code == 1 and out['error']['option'] == 'policies' and cloud.writes() == []
+
+
 def test_api_error_names_code_and_request_id(cloud, capsys):
     cloud.fail('CreateRole', 'LimitExceeded.Role')
     code, out = run(capsys, name='r')

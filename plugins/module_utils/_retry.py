@@ -89,7 +89,7 @@ class RetryPolicy:
                 if isinstance(inner, AlicloudParameterError):
                     # an option found invalid while the SDK asked for the credentials (built on first use):
                     # the user's error, reported as such, never a transport failure to retry
-                    raise inner from None
+                    raise inner from None  # pylint: disable=raising-bad-type  # (not None: checked on the line above)
                 err = from_exception(exc, product=product, action=action)
                 err.attempts = attempt
                 throttled = self.is_throttling(err)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Every test of the collection, in the order a failure is cheapest to find:
 #   changelog + docs lint, ansible-test sanity, unit tests, emulator tests, integration tests
-#   against the emulator, the benchmark's smoke version (API call budgets of a 100-instance converge),
+#   against the emulator, the reliability suite (faults, races, bad input, secrets; it renders docs/reliability.md),
+#   the benchmark's smoke version (API call budgets of a 100-instance converge),
 #   ansible-lint, then build/install/ansible-doc/ansible-builder checks.
-# Usage: tools/test.sh [step ...]   (steps: lint sanity units emulator integration bench-smoke ansible-lint package)
+# Usage: tools/test.sh [step ...]   (steps: lint sanity units emulator integration reliability bench-smoke ansible-lint package)
 #   INTEGRATION_TARGETS="ram_role ram_policy" tools/test.sh integration   runs only those targets
 #   UNIT_TESTS="tests/unit/plugins/modules/test_ram_role.py" tools/test.sh units   runs only those files
+#   RELIABILITY_DOC=$PWD/docs/reliability.md tools/test.sh reliability   writes the rendered page into this clone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$(pwd)
@@ -18,7 +20,7 @@ export ANSIBLE_NOCOLOR=1 PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
 python tools/ansible_test_setup.py
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(lint sanity units emulator integration bench-smoke ansible-lint package)
+[ ${#steps[@]} -gt 0 ] || steps=(lint sanity units emulator integration reliability bench-smoke ansible-lint package)
 
 # a fresh workspace per run (several runs may go on at once); removed at exit unless KEEP_WS=1
 DEST=$(tools/workspace.sh)
@@ -50,6 +52,11 @@ for s in "${steps[@]}"; do
       step "ansible-test integration (against the emulator)"
       python tools/with_emulator.py --config-out tests/integration/integration_config.yml -- \
         ansible-test integration --python 3.11 --local --color no ${INTEGRATION_TARGETS:-}
+      ;;
+    reliability)
+      step "reliability suite: faults, races, bad input, secrets at -vvvv (each pytest worker starts its own emulator)"
+      python -m pytest -q -p no:cacheprovider -n "${RELIABILITY_WORKERS:-2}" --basetemp "$WS/reliability-tmp" tests/reliability
+      python tests/reliability/render_report.py tests/output/reliability --out "${RELIABILITY_DOC:-docs/reliability.md}"
       ;;
     bench-smoke)
       step "benchmark smoke: site.yml converges 100 instances within the API call budgets of issue 8"

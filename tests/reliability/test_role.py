@@ -1,0 +1,142 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The whole role (playbooks/site.yml) under the faults of issue 9.
+
+For each fault: a run with the fault on, then a rerun. The first run converges, or fails naming what failed;
+the rerun finishes the job (the role, its policy, every instance bound, every host verified from the
+instance); across both runs each write took effect once; no instance that had a role ends without one.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+from fleet import Fleet, failures, recap
+from harness import ACCOUNT_ID, HERE, assert_writes_once
+from scenario import FAILURE_NAMED, FAULTS
+
+sys.path.insert(0, str(HERE))
+import emuctl  # noqa: E402 pylint: disable=wrong-import-position
+
+# the calls of site.yml that the faults hit: reads and writes of every step, and the verification on the instances
+SITE_ACTIONS = [('RAM', 'GetRole'), ('RAM', 'CreateRole'), ('RAM', 'AttachPolicyToRole'), ('ECS', 'DescribeInstanceRamRole'),
+                ('ECS', 'AttachInstanceRamRole'), ('KMS', 'Encrypt'), ('KMS', 'GetSecretValue')]
+POLICY = 'AliyunKMSFullAccess'  # the guide's, the role's default
+CODE = re.compile(r'\b[A-Z][A-Za-z]+\.[A-Z][A-Za-z.]+\b')  # an API or collection error code, e.g. Forbidden.NoPermission
+
+
+def converged_state(h, fleet, policies=(f'System:{POLICY}',)):
+    """One role with exactly these policies, and every instance of the fleet bound to it."""
+    roles = [r for r in h.roles().values() if r['name'].lower() == fleet.role.lower()]
+    assert len(roles) == 1, f'{len(roles)} roles named {fleet.role}'
+    assert set(roles[0]['attached']) == set(policies), roles[0]['attached']
+    bound = h.instance_roles(fleet.ids)
+    assert set(bound.values()) == {fleet.role}, f'instances without the role: {[i for i, r in bound.items() if r != fleet.role][:5]}'
+    return bound
+
+
+def site_writes(fleet, policy=POLICY):
+    return ([('CreateRole', fleet.role.lower()), ('AttachPolicyToRole', fleet.role.lower(), 'System', policy)]
+            + [('AttachInstanceRamRole', i, fleet.role.lower()) for i in fleet.ids])
+
+
+def assert_clean(run, where):
+    """A run that failed says what failed: each failed task names a request id, a transport or metadata failure, or
+    the instances and their codes; a failed verification names the check and its code."""
+    for task, host, msg in failures(run):
+        if task.startswith('Fail the hosts whose verification failed'):
+            assert 'did not prove KMS access' in msg and CODE.search(msg), f'{where}: the verification of {host} failed without a code: {msg}'
+        else:
+            assert FAILURE_NAMED.search(msg), f'{where}: task {task!r} on {host} failed without naming why: {msg}'
+
+
+# site.yml gives its modules the default read timeout (10 s): the slow response outlasts it, on two writes only
+SITE_SLOW = ({'kind': 'delay', 'delay_ms': 11000, 'count': 1}, [('RAM', 'CreateRole'), ('ECS', 'AttachInstanceRamRole')])
+
+
+@pytest.mark.parametrize('kind', list(FAULTS))
+def test_site_under_faults(h, kind, tmp_path):
+    fleet = Fleet(h, f'rel-site-{"".join(w[0] for w in kind.split())}')
+    before = {i['instance_id']: i for i in h.control.instances(account_id=ACCOUNT_ID)}
+    state_file = str(tmp_path / 'faults.json')
+    fault, actions = SITE_SLOW if FAULTS[kind]['kind'] == 'delay' else (FAULTS[kind], SITE_ACTIONS)
+    rules = [{**fault, 'product': product, 'action': action} for product, action in actions]
+    start = emuctl.set_faults(h.control, state_file, rules)['cursor']
+    wanted = {}
+    first = fleet.run(f'site-{kind}-first', **wanted)
+    settled = emuctl.settle(h.control, state_file)
+    rerun = fleet.run(f'site-{kind}-rerun', **wanted)
+    fleet.rescan(first, rerun)
+
+    assert rerun.rc == 0, rerun.tail()
+    consumed = list(settled['consumed'].values())
+    if first.rc != 0:
+        assert_clean(first, f'{kind}: first run')
+        outcome = 'failed cleanly, rerun finished'
+    else:
+        assert consumed == [r['count'] for r in rules], f'{kind}: not every fault was met and retried through: {consumed}'
+        assert sum(c['changed'] for c in recap(rerun).values()) == 0, f'{kind}: the first run converged, but the rerun changed something'
+        outcome = 'converged'
+    calls = h.control.calls(since=start)
+    assert sum(1 for c in calls if c.get('fault')) == sum(consumed) > 0
+    bound = converged_state(h, fleet)
+    repeats = assert_writes_once(calls, before, site_writes(fleet), bound, where=kind)
+    assert f'verification: {len(fleet.host_ids)} of {len(fleet.host_ids)} host(s) passed' in summary_lines(rerun)
+    h.ledger.add('fault', f'kms_access role (site.yml): {kind}', target='site.yml', fault=kind, outcome=outcome,
+                 calls=len(calls), faulted_calls=sum(1 for c in calls if c.get('fault')), harmless_repeats=repeats)
+
+
+def summary_lines(run):
+    return run.result('Summary - show it')['msg']
+
+
+def test_site_with_a_batch_where_some_instances_fail(h):
+    fleet = Fleet(h, 'rel-site-batch', hosts=1, extra=20)
+    classic = h.seed_instances(count=2, prefix='rel-site-batch-c', network_type='classic')
+    missing = ['i-reliabilitygone01']
+    before = {i['instance_id']: i for i in h.control.instances(account_id=ACCOUNT_ID)}
+    start = h.control.cursor()
+    wanted = {'kms_access_instance_ids': fleet.extra + classic + missing}
+    first = fleet.run('site-batch-first', **wanted)
+    middle = h.control.cursor()
+    rerun = fleet.run('site-batch-rerun', **wanted)
+    fleet.rescan(first, rerun)
+    for run in (first, rerun):
+        msg = run.result('Step 2 - bind the role to every instance, in one call for the whole play')['msg']
+        assert run.rc != 0 and all(f'{i} (InvalidNetworkType.MismatchRamRole)' in msg for i in classic), msg
+        assert f'{missing[0]} (InvalidInstanceId.NotFound)' in msg, msg
+    assert not h.control.calls(since=middle, write=True), 'the rerun wrote'
+    bound = converged_state(h, fleet)
+    assert not any(h.instance_roles(classic).values())
+    assert_writes_once(h.control.calls(since=start), before, site_writes(fleet), bound, where='batch')
+    h.ledger.add('fault', 'kms_access role (site.yml): a batch where some instances fail', target='site.yml',
+                 fault='some instances fail (classic, missing)', outcome='done for the others; failures named; rerun writes nothing')
+
+
+def test_site_replace_whose_attach_fails_after_the_detach(h, tmp_path):
+    fleet = Fleet(h, 'rel-site-repl', hosts=1, extra=0)
+    held = h.seed_instances(count=20, prefix='rel-site-repl-h', ram_role_name='rel-site-old')
+    h.create_role('rel-site-old')
+    before = {i['instance_id']: i for i in h.control.instances(account_id=ACCOUNT_ID)}
+    state_file = str(tmp_path / 'faults.json')
+    rule = {'kind': 'error', 'code': 'Forbidden.RAM', 'status': 403, 'count': 1, 'product': 'ECS', 'action': 'AttachInstanceRamRole'}
+    start = emuctl.set_faults(h.control, state_file, [rule])['cursor']
+    wanted = {'kms_access_instance_ids': held, 'kms_access_on_conflict': 'replace'}
+    first = fleet.run('site-replace-first', **wanted)
+    emuctl.settle(h.control, state_file)
+    assert set(h.instance_roles(held).values()) == {'rel-site-old'}, 'an instance lost its role'
+    rerun = fleet.run('site-replace-rerun', **wanted)
+    fleet.rescan(first, rerun)
+    msg = first.result('Step 2 - bind the role to every instance, in one call for the whole play')['msg']
+    assert first.rc != 0 and 'Forbidden.RAM' in msg and held[0] in msg and 'request id' in msg, msg
+    assert rerun.rc == 0, rerun.tail()
+    fleet.extra = held
+    bound = converged_state(h, fleet)
+    expected = site_writes(fleet) + ([('DetachInstanceRamRole', i, 'rel-site-old') for i in held] * 2
+                                     + [('AttachInstanceRamRole', i, 'rel-site-old') for i in held])
+    assert_writes_once(h.control.calls(since=start), before, expected, bound, where='replace')
+    h.ledger.add('fault', 'kms_access role (site.yml): replace, the attach after the detach fails', target='site.yml',
+                 fault='attach after detach fails', outcome='previous role re-attached; failure named; rerun finished')

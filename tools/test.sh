@@ -55,7 +55,7 @@ for s in "${steps[@]}"; do
       ;;
     reliability)
       step "reliability suite: faults, races, bad input, secrets at -vvvv (each pytest worker starts its own emulator)"
-      python -m pytest -q -p no:cacheprovider -n "${RELIABILITY_WORKERS:-2}" --basetemp "$WS/reliability-tmp" tests/reliability
+      python -m pytest -q -p no:cacheprovider -n "${RELIABILITY_WORKERS:-4}" --basetemp "$WS/reliability-tmp" tests/reliability
       python tests/reliability/render_report.py tests/output/reliability --out "${RELIABILITY_DOC:-docs/reliability.md}"
       ;;
     bench-smoke)

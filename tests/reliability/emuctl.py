@@ -7,8 +7,7 @@
     python emuctl.py cursor            the call-log position
     python emuctl.py digest            the call-log position and a digest of the emulator's state (what a failed
                                        task must leave unchanged)
-    python emuctl.py hide ROLE SECONDS ECS sees no role created in the last SECONDS from now on (its consistency
-                                       delay is set so that ROLE becomes visible SECONDS from now)
+    python emuctl.py hide              ECS sees no role from now on, until the test sets the consistency delay back
 
 The emulator is the one at RELIABILITY_EMULATOR_URL; the faults switched on are remembered in RELIABILITY_FAULTS_FILE.
 
@@ -87,14 +86,10 @@ def digest(control):
     return {'cursor': control.cursor(), 'digest': hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()}
 
 
-def hide(control, role_name, seconds):
-    """Make ECS see `role_name` only `seconds` from now, however long ago it was created (a delay that holds on a busy machine)."""
-    created = [r['created_at'] for a in control.state()['accounts'] for n, r in a['roles'].items() if n.lower() == role_name.lower()]
-    if not created:
-        raise SystemExit(f'emuctl hide: no role named {role_name}')
-    delay = time.time() - created[0] + seconds
-    control.set_consistency_delay(delay)
-    return {'cursor': control.cursor(), 'consistency_delay': delay}
+def hide(control):
+    """Make every role invisible to ECS (a consistency delay of 11 days) until the test sets the delay back."""
+    control.set_consistency_delay(1e6)
+    return {'cursor': control.cursor()}
 
 
 def main(argv):
@@ -110,7 +105,7 @@ def main(argv):
     elif command == 'digest':
         out = digest(control)
     elif command == 'hide':
-        out = hide(control, argv[1], float(argv[2]))
+        out = hide(control)
     else:
         raise SystemExit(f'emuctl: unknown command {command}')
     print(json.dumps(out))

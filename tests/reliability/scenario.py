@@ -24,10 +24,10 @@ FAULTS = {
     'throttling with retry-after': {'kind': 'throttle', 'code': 'Throttling.User', 'count': 3, 'retry_after': 100},
     'internal error 500': {'kind': 'error', 'count': 1},
     'service unavailable 503': {'kind': 'error', 'code': 'ServiceUnavailable', 'count': 1},
-    'response slower than the read timeout': {'kind': 'delay', 'delay_ms': 1500, 'count': 1},
+    'response slower than the read timeout': {'kind': 'delay', 'delay_ms': 3000, 'count': 1},
     'dropped connection': {'kind': 'drop', 'count': 1},
 }
-READ_TIMEOUT = 1.0  # seconds, given to the modules in the phase of the delay fault, which outlasts it
+READ_TIMEOUT = 2.0  # seconds, given to the modules in the phase of the delay fault, which outlasts it
 
 # An API failure names its code and, when the service answered, the request id; a transport failure names itself;
 # a failure of the instance metadata service names the step and its own code (Metadata.*).

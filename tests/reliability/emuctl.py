@@ -8,6 +8,8 @@
     python emuctl.py digest            the call-log position and a digest of the emulator's state (what a failed
                                        task must leave unchanged)
     python emuctl.py hide              ECS sees no role from now on, until the test sets the consistency delay back
+    python emuctl.py barrier N         wait until N processes reached the barrier in the directory RELIABILITY_BARRIER
+                                       (two ansible-playbook runs then start site.yml at the same moment)
 
 The emulator is the one at RELIABILITY_EMULATOR_URL; the faults switched on are remembered in RELIABILITY_FAULTS_FILE.
 
@@ -92,8 +94,24 @@ def hide(control):
     return {'cursor': control.cursor()}
 
 
+def barrier(directory, parties, timeout=120.0):
+    """Block until `parties` processes called this with the same directory."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, f'{os.getpid()}.arrived'), 'w', encoding='utf-8'):
+        pass
+    deadline = time.monotonic() + timeout
+    while len([f for f in os.listdir(directory) if f.endswith('.arrived')]) < parties:
+        if time.monotonic() > deadline:
+            raise SystemExit(f'emuctl barrier: fewer than {parties} arrived in {timeout:g} s')
+        time.sleep(0.01)
+    return {'parties': parties}
+
+
 def main(argv):
     command = argv[0]
+    if command == 'barrier':
+        print(json.dumps(barrier(os.environ['RELIABILITY_BARRIER'], int(argv[1]))))
+        return
     state_file = os.environ['RELIABILITY_FAULTS_FILE']
     control = ControlClient(os.environ['RELIABILITY_EMULATOR_URL'])
     if command == 'set':

@@ -43,9 +43,10 @@ class Fleet:
                 'kms_access_instance_ids': self.extra, 'kms_access_kms_endpoint': self.h.url,
                 'kms_access_verify_key_id': self.key, 'kms_access_verify_secret_name': self.secret, **more}
 
-    def start(self, name, **more):
-        return self.h.start(None, name, playbook=SITE, inventory=self.inventory(), extra_vars=self.variables(**more),
-                            env=self.h.environment)
+    def start(self, name, before=None, env=None, **more):
+        """Start site.yml (after the playbook `before`, if given, in the same ansible-playbook)."""
+        return self.h.start(None, name, playbook=[before, SITE] if before else SITE, inventory=self.inventory(),
+                            extra_vars=self.variables(**more), env={**self.h.environment, **(env or {})})
 
     def run(self, name, **more):
         return self.start(name, **more).wait()

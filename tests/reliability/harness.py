@@ -313,10 +313,11 @@ class Harness:
         return self.start(plays, name, inventory=inventory, extra_vars=extra_vars, env=env).wait(timeout, expect_leak)
 
     def start(self, plays, name, *, inventory=None, extra_vars=None, env=None, playbook=None):
-        """Start ansible-playbook on `plays`, or on the playbook file `playbook` (e.g. playbooks/site.yml)."""
+        """Start ansible-playbook on `plays`, or on the playbook file(s) `playbook` (e.g. playbooks/site.yml)."""
         run_dir, argv, env = self._prepare(plays or [], name, inventory, extra_vars, env)
         if playbook is not None:
-            argv[-1] = str(playbook)
+            # one playbook file, or several run in turn by the same ansible-playbook
+            argv[-1:] = [str(p) for p in (playbook if isinstance(playbook, list) else [playbook])]
         log = open(run_dir / 'output.txt', 'w', encoding='utf-8')  # pylint: disable=consider-using-with
         process = subprocess.Popen(argv, cwd=run_dir, env=env, stdout=log, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
         return Pending(self, run_dir, process, log)

@@ -8,22 +8,26 @@ instance bound once (from the call log, role bindings replayed per instance); a 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
+import yaml
 
 from fleet import Fleet, recap
-from harness import ACCOUNT_ID, assert_writes_once
+from scenario import emuctl, play
+from harness import ACCOUNT_ID, ROOT, assert_writes_once
 from test_role import assert_clean, converged_state, summary_lines
 
 # Slow reads widen the window between "it is not there" and "create it": both runs read before either writes.
-SLOW_READS = {'GetPolicy': 3000, 'GetRole': 3000, 'DescribeInstanceRamRole': 2000}
+SLOW_READS = {'GetPolicy': 3000, 'GetRole': 3000, 'ListPoliciesForRole': 3000, 'DescribeInstanceRamRole': 2000}
 ROUNDS = ['the guide (AliyunKMSFullAccess)', 'the guide, both runs reading before either writes',
-          'least privilege (a custom policy the role creates), both runs reading before either writes']
+          'least privilege (a custom policy the role creates), both runs reading before either writes',
+          'the role exists without its policy, both runs reading before either writes']
 
 
 @pytest.mark.parametrize('round_', ROUNDS)
-def test_two_site_runs_at_once(h, round_):
+def test_two_site_runs_at_once(h, round_, tmp_path):
     fleet = Fleet(h, f'rel-race-{ROUNDS.index(round_)}', hosts=2, extra=60)
     before = {i['instance_id']: i for i in h.control.instances(account_id=ACCOUNT_ID)}
     role = fleet.role.lower()
@@ -34,11 +38,18 @@ def test_two_site_runs_at_once(h, round_):
         wanted = {'kms_access_policies': [], 'kms_access_key_ids': [fleet.key], 'kms_access_secret_names': [fleet.secret]}
         policies = [f'Custom:{custom}']
         expected = [('CreatePolicy', custom), ('CreateRole', role), ('AttachPolicyToRole', role, 'Custom', custom)]
+    if round_.startswith('the role exists'):
+        defaults = yaml.safe_load((ROOT / 'roles' / 'kms_access' / 'defaults' / 'main.yml').read_text(encoding='utf-8'))
+        h.create_role(fleet.role, description=defaults['kms_access_role_description'])
+        expected = [('AttachPolicyToRole', role, 'System', 'AliyunKMSFullAccess')]
     if 'reading before' in round_:
         for action, ms in SLOW_READS.items():
             h.control.set_latency(ms, action=action)
+    # each ansible-playbook first runs a one-task playbook that waits for the other, then site.yml: both start it together
+    gate = tmp_path / 'gate.yml'
+    gate.write_text(json.dumps([play('start together', [emuctl('wait for the other run', 'barrier', '2')])]), encoding='utf-8')
     start = h.control.cursor()
-    both = [fleet.start(f'race-{n}', **wanted) for n in 'ab']
+    both = [fleet.start(f'race-{n}', before=gate, env={'RELIABILITY_BARRIER': str(tmp_path / 'barrier')}, **wanted) for n in 'ab']
     runs = [p.wait() for p in both]
     h.control.settings(latency_ms=0, action_latency_ms={})
     fleet.rescan(*runs)

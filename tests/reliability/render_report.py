@@ -86,7 +86,9 @@ def render(entries, secrets, tests):
             ['races', len(races),
              f"two `ansible-playbook playbooks/site.yml` at once: {sum(e['runs_green'] for e in races)} of {2 * len(races)} runs green, "
              f"{sum(e['clean_conflicts'] for e in races)} clean conflicts; {lost} writes sent by both runs were settled (one took effect)"],
-            ['bad inputs tried', len(bad), f'{coded} name the API code the service gives; the others break a rule with no API counterpart'],
+            ['bad inputs tried', len(bad),
+             f'each names the option, variable or instance and the rule; {coded} also name the API code the service gives '
+             '(the others are refused by local checks that name no code, see the table)'],
             ['secrets checked', secrets.get('value_checks', 0),
              f"(secret value, place) checks: {secrets.get('runs', 0)} playbook runs at -vvvv, up to {secrets.get('secret_values_per_run', 0)} "
              f"registered secret values each, {secrets.get('task_results', 0)} task results, {secrets.get('files', 0)} files, "

@@ -16,7 +16,7 @@ from typing import Callable
 
 import pytest
 
-from harness import REGION
+from harness import ACCOUNT_ID, REGION
 from scenario import FAULTS, READ_TIMEOUT, Phase, fault_rules, phase_tasks, play
 
 ECS_TRUST = {'Version': '1', 'Statement': [{'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': {'Service': ['ecs.aliyuncs.com']}}]}
@@ -224,7 +224,7 @@ def test_module_under_faults(h, module):
         rules = fault_rules(fault, target.actions, target.count)
         phases[kind] = (prefix, ctx, job, rules)
         tasks += phase_tasks(kind, job, rules, defaults)
-    before = {i['instance_id']: i for i in h.control.instances(account_id='2345678901234567')}
+    before = {i['instance_id']: i for i in h.control.instances(account_id=ACCOUNT_ID)}
     run = h.run([play(f'{module} under faults', tasks)], f'faults-{slug(module.replace("_", " "))}')
     assert run.rc == 0, run.tail()
 

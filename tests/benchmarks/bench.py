@@ -499,7 +499,9 @@ def main(argv=None):
         with open(args.results, encoding='utf-8') as handle:
             results = json.load(handle)
         earlier = results.get('seconds', 0.0)
-        results['updated'] = {'at': now, 'parts': sorted({'site', 'perhost', 'startup'} - args.skip)}
+        previous = results.get('machine', {})
+        results['updated'] = {'at': now, 'parts': sorted({'site', 'perhost', 'startup'} - args.skip),
+                              'earlier_load': [previous.get('load_before'), previous.get('load_after')]}
     settings = {'latency_ms': args.latency_ms, 'forks': args.forks, 'repeats': args.repeats, 'quick': args.quick,
                 'sizes': args.sizes, 'perhost_sizes': args.perhost_sizes, 'startup_rounds': args.startup_rounds}
     results |= {'started': results.get('started', now), 'machine': machine(), 'settings': results.get('settings') or settings}

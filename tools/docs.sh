@@ -10,6 +10,7 @@ WS=$(dirname "$(dirname "$(dirname "$DEST")")")
 trap 'rm -rf "$WS"' EXIT
 export ANSIBLE_COLLECTIONS_PATH="$WS"
 SITE="$WS/sphinx"
+mkdir -m 700 "$SITE"
 antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error --lenient \
   --title "alicloud.instance_ram" --project "alicloud.instance_ram" --dest-dir "$SITE" alicloud.instance_ram
 python -m pip install -q --disable-pip-version-check -r "$SITE/requirements.txt"

@@ -109,6 +109,13 @@ def is_api_exception(exc):
     return any(cls.__module__.startswith(_API_MODULE_PREFIXES) for cls in type(exc).__mro__)
 
 
+def wrapped_own_error(exc):
+    """Our own AlicloudError raised inside an SDK call (while the SDK asked for the call's credentials) and wrapped
+    by the SDK in its own exception, or None."""
+    inner = getattr(exc, 'inner_exception', None)
+    return inner if isinstance(inner, AlicloudError) else None
+
+
 def from_exception(exc, *, product=None, action=None):
     """Translate any exception raised by an SDK call into an AlicloudApiError.
 
@@ -119,10 +126,9 @@ def from_exception(exc, *, product=None, action=None):
     """
     if isinstance(exc, AlicloudApiError):
         return exc
-    inner = getattr(exc, 'inner_exception', None)
-    if isinstance(inner, AlicloudApiError):
-        # raised by our own code inside the SDK call (the credentials of the call), wrapped by the SDK
-        return inner
+    own = wrapped_own_error(exc)
+    if isinstance(own, AlicloudApiError):
+        return own
     code = getattr(exc, 'code', None)
     data = getattr(exc, 'data', None)
     status = getattr(exc, 'status_code', None) or getattr(exc, 'statusCode', None)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import time
 
-from ._errors import AlicloudParameterError, from_exception, is_api_exception
+from ._errors import AlicloudParameterError, from_exception, is_api_exception, wrapped_own_error
 
 THROTTLING_CODES = frozenset((
     'Throttling',
@@ -85,11 +85,11 @@ class RetryPolicy:
             except Exception as exc:  # pylint: disable=broad-except
                 if not is_api_exception(exc):
                     raise
-                inner = getattr(exc, 'inner_exception', None)
-                if isinstance(inner, AlicloudParameterError):
+                own = wrapped_own_error(exc)
+                if isinstance(own, AlicloudParameterError):
                     # an option found invalid while the SDK asked for the credentials (built on first use):
                     # the user's error, reported as such, never a transport failure to retry
-                    raise inner from None  # pylint: disable=raising-bad-type  # (not None: checked on the line above)
+                    raise own from None  # pylint: disable=raising-bad-type  # (not None: checked on the line above)
                 err = from_exception(exc, product=product, action=action)
                 err.attempts = attempt
                 throttled = self.is_throttling(err)

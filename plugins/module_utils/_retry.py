@@ -5,8 +5,8 @@
 """The collection's single retry policy.
 
 Jittered exponential backoff ("full jitter") with a bound on the number of attempts and on the
-total time spent waiting. Retried: throttling codes, service-unavailable codes, HTTP 5xx and
-transport failures (timeouts, refused or dropped connections), plus any extra codes a caller names
+total time spent waiting. Retried: throttling codes (KMS's `Rejected.Throttling` too), any HTTP 429
+on every product, service-unavailable codes, HTTP 5xx and transport failures (timeouts, refused or dropped connections), plus any extra codes a caller names
 for eventual consistency (for example a role that ECS does not see yet). The service's
 `x-acs-retry-after` hint is honoured. Everything else fails at once.
 """
@@ -24,6 +24,8 @@ THROTTLING_CODES = frozenset((
     'Throttling.Api',
     'Throttling.Tenant',
     'Throttling.AK',
+    'Throttling.Resource',
+    'Rejected.Throttling',  # KMS: "QPS Limit Exceeded", HTTP 429
     'ServiceUnavailable',
     'ServiceUnavailableTemporary',
     'SerivceUnvailableTemporary',  # sic: KMS spells it this way
@@ -52,10 +54,10 @@ class RetryPolicy:
 
     @staticmethod
     def is_throttling(err):
-        """Throttling, unavailability, 5xx and transport failures: worth another try after a pause."""
+        """Throttling (any code, and any HTTP 429), unavailability, 5xx and transport failures: worth another try after a pause."""
         if err.code in THROTTLING_CODES or err.code.startswith('Throttling'):
             return True
-        return bool(err.status and err.status >= 500)
+        return bool(err.status and (err.status == 429 or err.status >= 500))
 
     def delay(self, attempt, err=None):
         """Seconds to wait before attempt number `attempt + 1` (attempt counts from 1)."""

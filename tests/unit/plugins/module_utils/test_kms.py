@@ -192,3 +192,23 @@ def test_missing_credentials_inside_an_api_call_fail_at_once(monkeypatch, tmp_pa
     with pytest.raises(AlicloudApiError) as exc:
         kms.call('ListKeys')
     assert exc.value.code == 'InvalidCredentials' and kms.calls == ['ListKeys']
+
+
+class ThrottledSdk(FakeSdk):
+    """KMS over its QPS quota: the real tea-openapi exception for HTTP 429 Rejected.Throttling (section 0b.1)."""
+
+    def list_keys_with_options(self, request, runtime):
+        if self.failures:
+            from alibabacloud_tea_openapi.exceptions import ClientException
+            self.failures -= 1
+            raise ClientException(status_code=429, code='Rejected.Throttling', request_id='R-qps',
+                                  message='code: 429, QPS Limit Exceeded request id: R-qps',
+                                  data={'Code': 'Rejected.Throttling', 'Message': 'QPS Limit Exceeded', 'statusCode': 429})
+        return super().list_keys_with_options(request, runtime)
+
+
+def test_kms_quota_throttling_is_retried_by_every_kms_call():
+    sleeps = []
+    client = ApiClient('kms', ThrottledSdk(3), FakeModels, None, RetryPolicy(sleep=sleeps.append, rand=lambda: 1.0))
+    assert client.call('ListKeys') == {'TotalCount': 0}
+    assert client.calls == ['ListKeys'] * 4 and len(sleeps) == 3

@@ -180,3 +180,60 @@ def test_an_invalid_option_met_while_signing_is_the_users_error_not_a_transport_
     with pytest.raises(AlicloudParameterError) as exc:
         policy.run(func, product='ram', action='GetRole')
     assert func.calls == 1 and sleeps == [] and exc.value.option == 'access_key_id'
+
+
+# ---------------------------------------------------------------- HTTP 429 and KMS throttling (reference section 0b.1)
+
+def tea_exception(kind, code, status, retry_after=None):
+    """A real tea-openapi exception, as the SDK raises it for an error answer (ThrottlingException when x-acs-retry-after is set)."""
+    from alibabacloud_tea_openapi.exceptions import ClientException, ThrottlingException
+    data = {'Code': code, 'Message': 'QPS Limit Exceeded', 'RequestId': 'REQ-429', 'statusCode': status}
+    options = {'status_code': status, 'code': code, 'message': f'code: {status}, QPS Limit Exceeded request id: REQ-429',
+               'request_id': 'REQ-429', 'data': data}
+    if kind == 'throttling':
+        return ThrottlingException(retry_after=retry_after, **options)
+    return ClientException(**options)
+
+
+@pytest.mark.parametrize('code', ['Rejected.Throttling', 'Throttling.Resource', 'QpsLimitExceeded', 'TooManyRequests'])
+def test_any_http_429_is_throttling_on_every_product(policy, sleeps, code):
+    # KMS answers Rejected.Throttling with HTTP 429; newer gateways send any throttling code as 429
+    func = Flaky(tea_exception('client', code, 429), tea_exception('client', code, 429))
+    assert policy.run(func, product='kms', action='GetSecretValue') == 'ok'
+    assert func.calls == 3 and sleeps == [1.0, 2.0]
+
+
+def test_kms_rejected_throttling_is_retried_even_with_a_400(policy, sleeps):
+    func = Flaky(FakeSdkError('Rejected.Throttling', 400))
+    assert policy.run(func, product='kms', action='Decrypt') == 'ok'
+    assert func.calls == 2
+
+
+def test_kms_rejected_throttling_honours_x_acs_retry_after(policy, sleeps):
+    # the SDK raises ThrottlingException with retry_after in milliseconds when the answer carries x-acs-retry-after
+    func = Flaky(tea_exception('throttling', 'Rejected.Throttling', 429, retry_after=5000))
+    assert policy.run(func, product='kms', action='GetSecretValue') == 'ok'
+    assert func.calls == 2 and sleeps == [pytest.approx(5.0 + 1.0)]
+
+
+def test_http_429_on_a_write_not_safe_to_repeat_is_retried(policy, sleeps):
+    # a throttled request was refused, not carried out: sending it again cannot do it twice
+    func = Flaky(tea_exception('client', 'Rejected.Throttling', 429))
+    assert policy.run(func, product='ram', action='CreatePolicyVersion', idempotent=False) == 'ok'
+    assert func.calls == 2
+
+
+def test_kms_throttling_that_never_ends_is_bounded(policy, sleeps):
+    func = Flaky(*[tea_exception('client', 'Rejected.Throttling', 429) for dummy in range(20)])
+    with pytest.raises(AlicloudApiError) as exc:
+        policy.run(func, product='kms', action='GetSecretValue')
+    assert func.calls == 5 and exc.value.code == 'Rejected.Throttling' and exc.value.status == 429
+    assert 'after 5 attempts' in str(exc.value)
+
+
+@pytest.mark.parametrize('status', [400, 403, 404, 409])
+def test_other_4xx_with_an_unknown_code_are_not_retried(policy, sleeps, status):
+    func = Flaky(tea_exception('client', 'TooManyRequests', status))
+    with pytest.raises(AlicloudApiError):
+        policy.run(func)
+    assert func.calls == 1 and sleeps == []

@@ -6,15 +6,21 @@
 
 The binding engine is shared by ecs_instance_ram_role and ecs_instance (one implementation):
 
-1. `read_roles`: DescribeInstanceRamRole, 100 ids a call, 50 a page. A missing or classic-network
-   id fails the whole call; only then DescribeInstances finds the culprits of that chunk, they are
-   recorded with the API's code, and the rest of the chunk is described again.
+1. `read_roles`: DescribeInstanceRamRole, 50 ids a call (the documented limit; some pages say 100),
+   50 a page, so one page a call. A missing or classic-network id fails the whole call; only then
+   DescribeInstances finds the culprits of that chunk, they are recorded with the API's code, and
+   the rest of the chunk is described again.
 2. `plan_binding`: one outcome per instance (attached, detached, replaced, unchanged, skipped,
    failed) with the role before and the role after. Check mode stops here.
 3. `apply_binding`: Attach / Detach in chunks of 100. The per-instance results of those calls are
    the truth; only instances whose write failed with a code that may mean "it holds a role now"
-   (anything but the definitive codes below) are read again. A replaced instance whose attach
-   fails gets its previous role back.
+   (anything but the definitive codes below) are read again. A missing or classic instance can
+   also fail the whole call (HTTP 404 / 403): then one DescribeInstances of that call's ids finds
+   the culprits, they fail with their code, and the rest is sent again. A replaced instance whose
+   attach fails gets its previous role back (without the extra policy of its earlier attach, which
+   ECS does not report).
+
+Role names reported by ECS are compared without regard to case (RAM role names are case-insensitive).
 """
 
 from __future__ import annotations
@@ -27,11 +33,14 @@ from ._errors import AlicloudApiError, AlicloudParameterError
 from ._policy import ECS_TRUST_POLICY, normalize_policy, to_json, trusts_ecs
 from ._ram import get_role, parse_trust_document
 
-IDS_PER_CALL = 100            # InstanceIds limit of Attach/Detach/DescribeInstanceRamRole/DescribeInstances
+IDS_PER_CALL = 100            # InstanceIds limit of Attach/Detach/DescribeInstances
+DESCRIBE_ROLE_IDS_PER_CALL = 50  # DescribeInstanceRamRole InstanceIds limit (50 in the SDK and the Chinese doc, 100 in the English one)
 DESCRIBE_ROLE_PAGE_SIZE = 50  # DescribeInstanceRamRole PageSize maximum
 DESCRIBE_INSTANCES_PAGE_SIZE = 100  # DescribeInstances MaxResults maximum
 ROLE_VISIBLE_TIMEOUT = 60.0   # seconds an Attach retries InvalidRamRole.NotFound (a role ECS does not see yet)
 EXTRA_POLICY_MAX = 1024       # AttachInstanceRamRole Policy length limit
+DELETE_TIMEOUT = 600.0        # seconds DeleteInstances retries an instance that is still initializing (ecs_instance: wait_timeout)
+WRITE_ROUNDS = 3              # sends of one Attach/Detach/DeleteInstances batch at most, culprits removed in between
 
 ATTACHED = 'attached'
 DETACHED = 'detached'
@@ -40,6 +49,8 @@ UNCHANGED = 'unchanged'
 SKIPPED = 'skipped'
 FAILED = 'failed'
 ACTIONS = (ATTACHED, DETACHED, REPLACED, UNCHANGED, SKIPPED, FAILED)
+RESTORED_WITHOUT_POLICY = ('(without the extra policy of its earlier attach, if it had one: '
+                           'ECS does not report that policy, so it cannot be restored)')
 WRITES = (ATTACHED, DETACHED, REPLACED)
 
 NOT_FOUND = 'InvalidInstanceId.NotFound'
@@ -57,6 +68,21 @@ DEFINITIVE_CODES = (NOT_FOUND, CLASSIC, 'InvalidInstanceIds.Malformed', 'Invalid
 # Whole-call errors that concern the instances of one call only; any other whole-call error of an
 # Attach (the role, a permission) would fail every later call the same way, so those are not sent.
 INSTANCE_LEVEL_CODES = ('InvalidInstanceId', 'InvalidInstanceIds', 'InvalidNetworkType', 'IncorrectInstanceStatus')
+# Whole-call errors whose culprits one DescribeInstances finds (missing or classic instances)
+CULPRIT_CODES = (NOT_FOUND, CLASSIC)
+ROLE_NOT_FOUND = 'InvalidRamRole.NotFound'
+# DeleteInstances: still initializing (even with Force), to be retried; already deleted
+STARTING_CODES = ('IncorrectInstanceStatus',)
+GONE_CODES = ('InvalidInstanceIds.NotFound', 'InvalidInstanceId.NotFound')
+# RunInstances with a ClientToken whose first request is still being processed
+TOKEN_BUSY_CODES = ('LastTokenProcessing', 'IdempotentProcessing')
+
+
+def same_role(one, other):
+    """Two role names are the same role: RAM role names are case-insensitive and ECS may report another case."""
+    if one is None or other is None:
+        return one is other
+    return one.lower() == other.lower()
 
 
 def chunked(items, size=IDS_PER_CALL):
@@ -102,17 +128,25 @@ def extra_policy(document, option='policy'):
 # ---------------------------------------------------------------- reads
 
 def instances_with_role(ecs, region_id, role_name):
-    """Ids of every instance in `region_id` that holds `role_name` (DescribeInstanceRamRole by role, paged)."""
+    """Ids of every instance in `region_id` that holds `role_name` (DescribeInstanceRamRole by role, paged).
+
+    Pages are read while they are full (what TotalCount counts is not pinned down). A role that
+    ECS does not know (`InvalidRamRole.NotFound`: deleted, or not seen yet by ECS) is held by no instance.
+    """
     found = []
     page = 1
     while True:
-        body = ecs.call('DescribeInstanceRamRole', {'RegionId': region_id, 'RamRoleName': role_name,
-                                                    'PageSize': DESCRIBE_ROLE_PAGE_SIZE, 'PageNumber': page})
+        try:
+            body = ecs.call('DescribeInstanceRamRole', {'RegionId': region_id, 'RamRoleName': role_name,
+                                                        'PageSize': DESCRIBE_ROLE_PAGE_SIZE, 'PageNumber': page})
+        except AlicloudApiError as err:
+            if not err.matches(ROLE_NOT_FOUND):
+                raise
+            return list(dict.fromkeys(found))
         sets = _role_sets(body)
-        found.extend(s['InstanceId'] for s in sets if s.get('RamRoleName') == role_name)
-        total = int(body.get('TotalCount') or 0)
-        if not sets or page * DESCRIBE_ROLE_PAGE_SIZE >= total:
-            return found
+        found.extend(s['InstanceId'] for s in sets if same_role(s.get('RamRoleName'), role_name))
+        if len(sets) < DESCRIBE_ROLE_PAGE_SIZE:
+            return list(dict.fromkeys(found))
         page += 1
 
 
@@ -121,8 +155,12 @@ def _role_sets(body):
 
 
 def _describe_roles(ecs, region_id, instance_ids):
-    """{id: role name or None} for at most 100 ids; raises on a whole-call error."""
+    """{id: role name or None} for at most 50 ids (one page); raises on a whole-call error.
+
+    Another page is read only while pages are full and some id has not been reported yet.
+    """
     roles = dict.fromkeys(instance_ids)
+    seen = set()
     page = 1
     while True:
         body = ecs.call('DescribeInstanceRamRole', {'RegionId': region_id, 'InstanceIds': ids_param(instance_ids),
@@ -131,7 +169,8 @@ def _describe_roles(ecs, region_id, instance_ids):
         for entry in sets:
             if entry.get('InstanceId') in roles:
                 roles[entry['InstanceId']] = entry.get('RamRoleName') or None
-        if not sets or page * DESCRIBE_ROLE_PAGE_SIZE >= int(body.get('TotalCount') or 0):
+                seen.add(entry['InstanceId'])
+        if len(sets) < DESCRIBE_ROLE_PAGE_SIZE or len(seen) == len(roles):
             return roles
         page += 1
 
@@ -155,7 +194,7 @@ def describe_instances(ecs, region_id, *, instance_ids=None, name=None, tags=Non
 
 
 def _unreadable(ecs, region_id, instance_ids, err):
-    """After a whole-call error of DescribeInstanceRamRole: which ids are missing or classic, with the API's code."""
+    """After a whole-call error naming no instance: which ids are missing or classic, with the API's code (one DescribeInstances)."""
     present = {i['InstanceId']: i.get('InstanceNetworkType') for i in describe_instances(ecs, region_id, instance_ids=instance_ids)}
     bad = {}
     for iid in instance_ids:
@@ -171,17 +210,17 @@ def read_roles(ecs, region_id, instance_ids):
     Costs ceil(N/50) DescribeInstanceRamRole calls when every id is a VPC instance that exists.
     """
     roles, errors = {}, {}
-    for chunk in chunked(instance_ids):
+    for chunk in chunked(instance_ids, DESCRIBE_ROLE_IDS_PER_CALL):
         pending = chunk
-        for attempt in range(3):
+        for attempt in range(WRITE_ROUNDS):
             try:
                 roles.update(_describe_roles(ecs, region_id, pending))
                 break
             except AlicloudApiError as err:
-                if not err.matches(NOT_FOUND, CLASSIC):
+                if not err.matches(*CULPRIT_CODES):
                     raise
                 # the third failure in a row (instances vanishing meanwhile): report it for what is left
-                bad = _unreadable(ecs, region_id, pending, err) if attempt < 2 else {}
+                bad = _unreadable(ecs, region_id, pending, err) if attempt < WRITE_ROUNDS - 1 else {}
                 if not bad:
                     # the service says something is wrong but not which: report it for every id
                     bad = dict.fromkeys(pending, (err.code, err.message))
@@ -238,10 +277,10 @@ def outcome(instance_id, role_before, role_after, action, code=None, message=Non
 def plan_one(instance_id, before, role_name, state='present', on_conflict='fail'):
     """What should happen to one readable instance holding `before` (None: no role)."""
     if state == 'absent':
-        if before is not None and role_name in (None, before):
+        if before is not None and (role_name is None or same_role(before, role_name)):
             return outcome(instance_id, before, None, DETACHED)
         return outcome(instance_id, before, before, UNCHANGED)
-    if before == role_name:
+    if same_role(before, role_name):
         return outcome(instance_id, before, before, UNCHANGED)
     if before is None:
         return outcome(instance_id, None, role_name, ATTACHED)
@@ -297,6 +336,39 @@ def _call_failure(err):
     return (err.code, err.message, err.request_id)
 
 
+def write_batch(ecs, action, region_id, instance_ids, extra=None, **call_options):
+    """One batch of Attach/DetachInstanceRamRole (at most 100 ids): ({id: None or (code, message, request id)}, fatal error or None).
+
+    The service reports a failing instance either in its row (`Success: false`) or, for a missing or
+    classic instance, by failing the whole call (HTTP 404 / 403). Then one DescribeInstances of the
+    call's ids finds the culprits; they fail with their code and the others are sent again (at most
+    WRITE_ROUNDS sends). When the read finds no culprit, every id of the call fails with the error.
+    A whole-call error that is not about the instances (the role, a permission) is returned as the
+    fatal error: every later call would fail the same way.
+    """
+    outcome_by_id = {}
+    pending = list(instance_ids)
+    for send in range(WRITE_ROUNDS):
+        try:
+            outcome_by_id.update(batch_write(ecs, action, region_id, pending, extra, **call_options))
+            return outcome_by_id, None
+        except AlicloudApiError as err:
+            culprits = {}
+            if err.matches(*CULPRIT_CODES) and send < WRITE_ROUNDS - 1:
+                try:
+                    culprits = _unreadable(ecs, region_id, pending, err)
+                except AlicloudApiError:
+                    culprits = {}  # the read failed too: the call's error is reported for every id, as the service gave it
+            if not culprits:
+                outcome_by_id.update(dict.fromkeys(pending, _call_failure(err)))
+                return outcome_by_id, None if err.matches(*INSTANCE_LEVEL_CODES) else err
+            outcome_by_id.update({iid: (code, message, err.request_id) for iid, (code, message) in culprits.items()})
+            pending = [iid for iid in pending if iid not in culprits]
+            if not pending:
+                return outcome_by_id, None
+    raise AssertionError('unreachable: the last round returns')  # pragma: no cover
+
+
 def _definitive(code):
     return any(code == c or code.startswith(c + '.') for c in DEFINITIVE_CODES)
 
@@ -318,6 +390,7 @@ class _Binder:
         self.role_wait = role_wait
         self.recheck = []   # (kind, result) of writes that failed with a non-definitive code
         self.rollback = []  # replaced results left without a role: their previous role goes back
+        self.restored = []  # ids that got their previous role back (without its extra policy)
 
     @staticmethod
     def fail(result, role_after, code, message, request_id=None):
@@ -346,11 +419,8 @@ class _Binder:
         detached = []
         for previous in sorted({r['role_before'] for r in replacing}):
             group = [r for r in replacing if r['role_before'] == previous]
-            try:
-                outcome_by_id = batch_write(self.ecs, 'DetachInstanceRamRole', self.region_id, [r['instance_id'] for r in group],
-                                            {'RamRoleName': previous})
-            except AlicloudApiError as err:
-                outcome_by_id = dict.fromkeys([r['instance_id'] for r in group], _call_failure(err))
+            outcome_by_id, dummy = write_batch(self.ecs, 'DetachInstanceRamRole', self.region_id, [r['instance_id'] for r in group],
+                                               {'RamRoleName': previous})
             for result in group:
                 failure = outcome_by_id[result['instance_id']]
                 if failure is None:
@@ -363,13 +433,8 @@ class _Binder:
         """One AttachInstanceRamRole call; returns the error that makes further attach calls pointless, if any."""
         extra = {'RamRoleName': self.role_name, 'Policy': self.policy_json}
         ids = [r['instance_id'] for r in ready]
-        fatal = None
-        try:
-            outcome_by_id = batch_write(self.ecs, 'AttachInstanceRamRole', self.region_id, ids, extra,
-                                        retry_codes=('InvalidRamRole.NotFound',), retry_timeout=self.role_wait)
-        except AlicloudApiError as err:
-            outcome_by_id = dict.fromkeys(ids, _call_failure(err))
-            fatal = None if err.matches(*INSTANCE_LEVEL_CODES) else err
+        outcome_by_id, fatal = write_batch(self.ecs, 'AttachInstanceRamRole', self.region_id, ids, extra,
+                                           retry_codes=(ROLE_NOT_FOUND,), retry_timeout=self.role_wait)
         for result in ready:
             failure = outcome_by_id[result['instance_id']]
             if failure is not None:
@@ -383,19 +448,24 @@ class _Binder:
                     self.failed_write(kind, result, None, *failure)
         return fatal
 
+    def detach_groups(self, results):
+        """Chunks of the instances to detach, each with the RamRoleName to send: the name as ECS reports it
+        (one group per spelling), or None (whatever they hold) without `role_name`."""
+        to_detach = [r for r in results if r['action'] == DETACHED]
+        if self.role_name is None:
+            return [(None, chunk) for chunk in chunked(to_detach)]
+        spellings = list(dict.fromkeys(r['role_before'] for r in to_detach))
+        return [(name, chunk) for name in spellings for chunk in chunked([r for r in to_detach if r['role_before'] == name])]
+
     def detach_all(self, results):
         fatal = None
-        for chunk in chunked([r for r in results if r['action'] == DETACHED]):
+        for name, chunk in self.detach_groups(results):
             if fatal is not None:
                 for result in chunk:
                     self.fail(result, result['role_before'], fatal.code, f'not attempted: {fatal.message}')
                 continue
             ids = [r['instance_id'] for r in chunk]
-            try:
-                outcome_by_id = batch_write(self.ecs, 'DetachInstanceRamRole', self.region_id, ids, {'RamRoleName': self.role_name})
-            except AlicloudApiError as err:
-                outcome_by_id = dict.fromkeys(ids, _call_failure(err))
-                fatal = None if err.matches(*INSTANCE_LEVEL_CODES) else err
+            outcome_by_id, fatal = write_batch(self.ecs, 'DetachInstanceRamRole', self.region_id, ids, {'RamRoleName': name})
             for result in chunk:
                 failure = outcome_by_id[result['instance_id']]
                 if failure is not None:
@@ -413,11 +483,11 @@ class _Binder:
     def settle_one(self, kind, result, now):
         """Decide a failed write from the role the instance holds now."""
         if kind == 'detach':
-            gone = now is None if self.role_name is None else now != self.role_name
+            gone = now is None if self.role_name is None else not same_role(now, self.role_name)
             if gone:
                 result.update(action=UNCHANGED, role_after=now, code=None, message=None, request_id=None)
                 return
-        elif now == self.role_name:
+        elif same_role(now, self.role_name):
             # a concurrent run did it: the instance holds our role
             result.update(action=REPLACED if kind == 'swap-attach' else UNCHANGED, role_after=now, code=None, message=None, request_id=None)
             return
@@ -439,32 +509,43 @@ class _Binder:
         for previous in sorted({r['role_before'] for r in self.rollback}):
             for chunk in chunked([r for r in self.rollback if r['role_before'] == previous]):
                 ids = [r['instance_id'] for r in chunk]
-                try:
-                    outcome_by_id = batch_write(self.ecs, 'AttachInstanceRamRole', self.region_id, ids, {'RamRoleName': previous})
-                except AlicloudApiError as err:
-                    outcome_by_id = dict.fromkeys(ids, _call_failure(err))
+                outcome_by_id, dummy = write_batch(self.ecs, 'AttachInstanceRamRole', self.region_id, ids, {'RamRoleName': previous})
                 for result in chunk:
                     failure = outcome_by_id[result['instance_id']]
                     if failure is None:
-                        result.update(role_after=previous, message=f"{result['message']}; previous RAM role {previous} re-attached")
+                        result.update(role_after=previous, message=f"{result['message']}; previous RAM role {previous} re-attached "
+                                      f'{RESTORED_WITHOUT_POLICY}')
+                        self.restored.append(result['instance_id'])
                     else:
                         result['message'] = (f"{result['message']}; re-attaching previous RAM role {previous} failed "
                                              f'({failure[0]}: {failure[1]}): the instance has no RAM role now')
 
 
-def apply_binding(ecs, region_id, role_name, results, *, on_conflict='fail', policy_json=None, role_wait=ROLE_VISIBLE_TIMEOUT):
+def apply_binding(ecs, region_id, role_name, results, *, on_conflict='fail', policy_json=None, role_wait=ROLE_VISIBLE_TIMEOUT,
+                  warn=None):
     """Carry out planned `results` in place: their action, role_after, code and message become the outcome.
 
     Writes: ceil(M/100) AttachInstanceRamRole calls for M instances to attach or replace (plus one
     DetachInstanceRamRole per previous role and chunk when replacing), ceil(M/100) detach calls for
-    state absent. Reads only for writes that failed with a non-definitive code.
+    state absent. Reads only for writes that failed with a non-definitive code, and one
+    DescribeInstances (plus one more send) for each call that a missing or classic instance failed as a whole.
+    `warn` (a callable) hears about instances whose previous role was restored without its extra policy.
     """
     binder = _Binder(ecs, region_id, role_name, on_conflict, policy_json, role_wait)
     binder.attach_all(results)
     binder.detach_all(results)
     binder.settle()
     binder.restore()
+    if binder.restored and warn is not None:
+        warn(restored_warning(binder.restored))
     return results
+
+
+def restored_warning(instance_ids):
+    """The warning for replaced instances that got their previous role back after a failed attach."""
+    shown = ', '.join(instance_ids[:10]) + (f' and {len(instance_ids) - 10} more' if len(instance_ids) > 10 else '')
+    return (f'{len(instance_ids)} instance(s) got their previous RAM role back after the new role could not be attached ({shown}) '
+            f'{RESTORED_WITHOUT_POLICY}; if that role was attached with an extra policy, attach it again with that policy')
 
 
 # ---------------------------------------------------------------- results
@@ -500,12 +581,13 @@ def failure_message(results):
 
 
 def bind_roles(ecs, region_id, instance_ids, role_name, *, state='present', on_conflict='fail', policy_json=None,
-               check_mode=False, role_wait=ROLE_VISIBLE_TIMEOUT, known_roles=None):
+               check_mode=False, role_wait=ROLE_VISIBLE_TIMEOUT, known_roles=None, warn=None):
     """Read (unless `known_roles` gives every instance's role already), plan and (unless check mode) apply: the per-instance results."""
     roles, errors = (known_roles, {}) if known_roles is not None else read_roles(ecs, region_id, instance_ids)
     results = plan_binding(instance_ids, roles, errors, role_name, state, on_conflict)
     if not check_mode:
-        apply_binding(ecs, region_id, role_name, results, on_conflict=on_conflict, policy_json=policy_json, role_wait=role_wait)
+        apply_binding(ecs, region_id, role_name, results, on_conflict=on_conflict, policy_json=policy_json, role_wait=role_wait,
+                      warn=warn)
     return results
 
 
@@ -573,6 +655,8 @@ def run_instances(ecs, region_id, amount, *, image_id, instance_type, vswitch_id
     """RunInstances, at most 100 a call: the new instance ids. The role is carried from the first boot.
 
     Call k (from 0) sends `token` as is for k = 0 and client_token(token, k) after, so every call is safe to retry.
+    A role ECS does not see yet and a token whose first request is still in flight (`LastTokenProcessing`,
+    `IdempotentProcessing`) are retried for ROLE_VISIBLE_TIMEOUT seconds.
     """
     created = []
     for batch, size in enumerate([min(IDS_PER_CALL, amount - start) for start in range(0, amount, IDS_PER_CALL)]):
@@ -582,15 +666,36 @@ def run_instances(ecs, region_id, amount, *, image_id, instance_type, vswitch_id
             'Tag': [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())] or None,
             'Password': password, 'RamRoleName': role_name,
             'ClientToken': (token if batch == 0 else client_token(token, batch)) if token else None,
-        }, retry_codes=('InvalidRamRole.NotFound',), retry_timeout=ROLE_VISIBLE_TIMEOUT)
+        }, retry_codes=(ROLE_NOT_FOUND, *TOKEN_BUSY_CODES), retry_timeout=ROLE_VISIBLE_TIMEOUT)
         created.extend((body.get('InstanceIdSets') or {}).get('InstanceIdSet') or [])
     return created
 
 
-def delete_instances(ecs, region_id, instance_ids):
-    """DeleteInstances (Force: running instances too), 100 a call."""
+def delete_instances(ecs, region_id, instance_ids, timeout=DELETE_TIMEOUT):
+    """DeleteInstances (Force: running instances too), 100 a call.
+
+    An instance that is still initializing refuses even a forced delete (`IncorrectInstanceStatus.Initializing`):
+    the call is retried for at most `timeout` seconds. An id that is gone already (`InvalidInstanceIds.NotFound`,
+    a concurrent run or an earlier try that took effect) fails the whole call: one DescribeInstances of the
+    call's ids tells which still exist, and only those are sent again.
+    """
     for chunk in chunked(instance_ids):
-        ecs.call('DeleteInstances', {'RegionId': region_id, 'InstanceId': chunk, 'Force': True})
+        pending = chunk
+        for send in range(WRITE_ROUNDS):
+            try:
+                ecs.call('DeleteInstances', {'RegionId': region_id, 'InstanceId': pending, 'Force': True},
+                         retry_codes=STARTING_CODES, retry_timeout=timeout)
+                break
+            except AlicloudApiError as err:
+                if not err.matches(*GONE_CODES):
+                    raise
+                present = {i['InstanceId'] for i in describe_instances(ecs, region_id, instance_ids=pending)}
+                if send == WRITE_ROUNDS - 1 or present == set(pending):
+                    # still there although the service says not found (or instances keep vanishing): not settled
+                    raise
+                pending = [iid for iid in pending if iid in present]
+                if not pending:
+                    break
 
 
 def wait_for(ecs, region_id, instance_ids, *, status=None, gone=False, timeout=300.0, sleep=None, clock=None):

@@ -25,6 +25,11 @@ PAGE_SIZE = 1000  # ListRoles / ListPolicies MaxItems maximum
 POLICY_DOCUMENT_MAX = 6144
 DESCRIPTION_MAX = 1024
 SESSION_MIN, SESSION_MAX = 3600, 43200
+# RAM may still see a policy attached right after it was detached: DeleteRole answers DeleteConflict.Role.Policy
+# and DeletePolicy DeleteConflict.Policy.User/.Group/.Version for a while; both are retried that long (seconds)
+DETACH_SETTLE_TIMEOUT = 60.0
+ROLE_DELETE_CONFLICTS = ('DeleteConflict.Role.Policy',)
+POLICY_DELETE_CONFLICTS = ('DeleteConflict.Policy.User', 'DeleteConflict.Policy.Group', 'DeleteConflict.Policy.Version')
 
 _NameRule = namedtuple('_NameRule', 'api_name pattern max_len allowed')
 ROLE_NAME = _NameRule('RoleName', re.compile(r'^[A-Za-z0-9.\-]+$'), 64, "letters, digits, '.' and '-'")
@@ -164,6 +169,16 @@ def parse_trust_document(raw_role):
         return None
 
 
+def delete_role(ram, name, retry_timeout=DETACH_SETTLE_TIMEOUT):
+    """DeleteRole; a role already gone counts as deleted. `DeleteConflict.Role.Policy` (a policy detached just
+    before that RAM still sees attached) is retried for at most `retry_timeout` seconds, then raised."""
+    try:
+        ram.call('DeleteRole', {'RoleName': name}, retry_codes=ROLE_DELETE_CONFLICTS, retry_timeout=retry_timeout)
+    except AlicloudApiError as err:
+        if not err.matches('EntityNotExist.Role'):
+            raise
+
+
 def wait_for_role(ram, name, timeout):
     """GetRole until the role is visible (RAM is eventually consistent), for at most `timeout` seconds."""
     return ram.call('GetRole', {'RoleName': name}, retry_codes=('EntityNotExist.Role',), retry_timeout=timeout)['Role']
@@ -284,6 +299,20 @@ def get_policy(ram, policy_type, name):
         if err.matches('EntityNotExist.Policy'):
             return None
         raise
+
+
+def delete_policy(ram, name, retry_timeout=DETACH_SETTLE_TIMEOUT):
+    """DeletePolicy of a custom policy with all its versions; a policy already gone counts as deleted.
+
+    `DeleteConflict.Policy.User`/`.Group`/`.Version` (attachments or versions removed just before that RAM
+    still sees) are retried for at most `retry_timeout` seconds, then raised.
+    """
+    try:
+        ram.call('DeletePolicy', {'PolicyName': name, 'CascadingDelete': True}, retry_codes=POLICY_DELETE_CONFLICTS,
+                 retry_timeout=retry_timeout)
+    except AlicloudApiError as err:
+        if not err.matches('EntityNotExist.Policy'):
+            raise
 
 
 def list_policies(ram, policy_type=None, prefix=None):

@@ -94,6 +94,8 @@ options:
   wait_timeout:
     description:
       - Seconds to wait, see O(wait).
+      - Also how long a delete is retried while an instance is still starting (DeleteInstances answers
+        C(IncorrectInstanceStatus.Initializing) even with C(Force)), with or without O(wait).
     type: int
     default: 600
 extends_documentation_fragment:
@@ -102,7 +104,13 @@ extends_documentation_fragment:
   - alicloud.instance_ram.attributes.actions
 notes:
   - O(region_id) is required (option or environment variable).
-  - Instances are deleted with C(Force), running ones included.
+  - Instances are deleted with C(Force), running ones included. An instance that is gone already
+    (C(InvalidInstanceIds.NotFound), for example deleted by a concurrent run) counts as deleted; one DescribeInstances
+    tells which of the call's instances still exist, and only those are sent again.
+  - RunInstances answering C(LastTokenProcessing) or C(IdempotentProcessing) (the first request with the same client
+    token is still being processed) is retried for at most 60 seconds; it then returns that request's instances.
+  - When O(on_conflict=replace) fails to attach O(role_name), the previous role is attached again without the extra
+    policy of its earlier attach (ECS does not report it); a warning names those instances.
   - In check mode the IDs of instances that would be created are unknown, so RV(created_instance_ids) is empty and
     RV(instances) lists only existing instances; the diff and C(changed) are the same as in a real run.
 seealso:
@@ -375,12 +383,12 @@ def run(module):
     if role_name is not None and keep:
         role_results = plan_binding(keep_ids, roles, errors, role_name, on_conflict=params['on_conflict'])
         if not module.check_mode:
-            apply_binding(ecs, region_id, role_name, role_results, on_conflict=params['on_conflict'])
+            apply_binding(ecs, region_id, role_name, role_results, on_conflict=params['on_conflict'], warn=module.warn)
     role_after = {r['instance_id']: r['role_after'] for r in role_results}
 
     deleted = [i['InstanceId'] for i in existing if i in surplus]
     if deleted and not module.check_mode:
-        delete_instances(ecs, region_id, deleted)
+        delete_instances(ecs, region_id, deleted, timeout=params['wait_timeout'])
     created = create(module, ecs, region_id, missing, len(existing)) if missing else []
     if wait and deleted:
         wait_for(ecs, region_id, deleted, gone=True, timeout=params['wait_timeout'])

@@ -11,13 +11,21 @@ description:
   - Makes a RAM role the instance RAM role of every listed ECS instance (O(state=present)), or takes
     it away (O(state=absent)), so that software on the instances gets the role's temporary
     credentials from the instance metadata service.
-  - Any number of instances. Reads go in batches (DescribeInstanceRamRole, 100 ids a call, 50 a page)
-    and writes too (AttachInstanceRamRole / DetachInstanceRamRole, 100 ids a call); never one call per instance.
+  - Any number of instances. Reads go in batches (DescribeInstanceRamRole, 50 ids a call: the documented
+    limit, one page of 50) and writes too (AttachInstanceRamRole / DetachInstanceRamRole, 100 ids a call);
+    never one call per instance.
     For N instances that all exist in a VPC, a run costs ceil(N/50) reads, ceil(M/100) writes for the M
     instances that need a change, and one RAM GetRole; a rerun makes no write.
   - Each instance gets its own outcome in RV(results). Instances that cannot take a role (classic
     network, not found) fail with the API's own code while the others proceed; the module then fails,
     naming every failed instance and its code, and the request ids of the failed calls, after doing everything it could.
+  - ECS may report such an instance in its row of the Attach/Detach answer, or fail the whole call for it
+    (HTTP 404 C(InvalidInstanceId.NotFound), 403 C(InvalidNetworkType.MismatchRamRole)). In the second case one
+    DescribeInstances of that call's ids finds the culprits, they fail with that code, and the others are sent again
+    (at most three sends of a batch), so one bad id never fails the 99 others of its batch.
+  - Role names are compared without regard to case (RAM role names are case-insensitive, and ECS may report
+    C(ecsramroletest) for C(EcsRamRoleTest)): an instance holding the role in another spelling is V(unchanged), and
+    O(state=absent) takes it away.
   - Before attaching, the role must exist and trust C(ecs.aliyuncs.com); otherwise the module fails
     saying how to fix the trust policy. In check mode this is a warning, so that a whole playbook
     that creates the role in an earlier task can be checked.
@@ -39,7 +47,8 @@ options:
       - IDs of the ECS instances, any number. Duplicates are ignored; results keep the given order.
       - Required with O(state=present).
       - With O(state=absent) and no O(instance_ids), the role is taken away from every instance in
-        O(region_id) that holds O(role_name).
+        O(region_id) that holds O(role_name). A role that ECS does not know (C(InvalidRamRole.NotFound), for example
+        one deleted already) is held by no instance: nothing changes.
     type: list
     elements: str
   state:
@@ -61,6 +70,9 @@ options:
         collection's bounded retry wait (90 seconds), or 60 seconds while ECS does not see a new role yet.
       - If the attach of a replaced instance fails, its previous role is attached again and the instance is
         reported failed; an instance that had a role is never knowingly left without one.
+      - The previous role comes back B(without) the extra C(Policy) it may have been attached with: ECS does not
+        report that policy, so it cannot be restored. The instance's RV(results[].message) and a warning say so;
+        attach that role again with its policy if it had one.
     type: str
     choices: [fail, skip, replace]
     default: fail
@@ -239,7 +251,7 @@ def run(module):
     else:
         instance_ids = unique_ids(params['instance_ids'])
     results = bind_roles(ecs, region_id, instance_ids, role_name, state=state, on_conflict=params['on_conflict'],
-                         policy_json=policy_json, check_mode=module.check_mode, known_roles=known)
+                         policy_json=policy_json, check_mode=module.check_mode, known_roles=known, warn=module.warn)
     result = {'changed': any(is_change(r) for r in results), 'role_name': role_name, 'results': results, 'summary': summarize(results)}
     if module.diff_mode:
         result['diff'] = binding_diff(results)

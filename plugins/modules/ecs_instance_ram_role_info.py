@@ -9,9 +9,11 @@ short_description: Which RAM role each ECS instance holds, or which instances ho
 version_added: 0.1.0
 description:
   - With O(instance_ids), returns the instance RAM role of each given instance, any number of them,
-    in batches (DescribeInstanceRamRole, 100 ids a call, 50 a page, so ceil(N/50) calls).
-  - With O(role_name) only, returns every instance of O(region_id) that holds that role (paged, 50 a call).
+    in batches (DescribeInstanceRamRole, 50 ids a call, the documented limit, one page each, so ceil(N/50) calls).
+  - With O(role_name) only, returns every instance of O(region_id) that holds that role (paged, 50 a call, read while
+    a page is full). A role that ECS does not know (C(InvalidRamRole.NotFound)) is held by no instance: the list is empty.
   - With both, returns the given instances that hold O(role_name) (and those that could not be read).
+  - Role names are compared without regard to case: ECS may report C(ecsramroletest) for C(EcsRamRoleTest).
   - An instance that cannot be read (not found, classic network) is returned with the API's code and
     message instead of a role; the module does not fail for it.
 author:
@@ -87,6 +89,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
     instances_with_role,
     read_roles,
     require_region,
+    same_role,
     unique_ids,
 )
 
@@ -103,7 +106,7 @@ def run(module):
         roles, errors = read_roles(ecs, region_id, instance_ids)
         found = [instance_role(iid, roles.get(iid), errors.get(iid)) for iid in instance_ids]
         if role_name is not None:
-            found = [f for f in found if f['code'] or f['role_name'] == role_name]
+            found = [f for f in found if f['code'] or same_role(f['role_name'], role_name)]
     module.exit_json(changed=False, instance_ram_roles=found)
 
 

@@ -52,6 +52,8 @@ extends_documentation_fragment:
 notes:
   - In check mode, values that only the service assigns are V(null) when they would change
     (RV(policy.default_version) of a new version, RV(policy.create_date) and RV(policy.update_date) of a new policy).
+  - With O(state=absent), RAM may still count attachments or versions removed just before
+    (C(DeleteConflict.Policy.User), C(.Group), C(.Version)); DeletePolicy is retried for at most 60 seconds.
 seealso:
   - module: alicloud.instance_ram.ram_policy_info
   - module: alicloud.instance_ram.ram_role
@@ -143,6 +145,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import 
     check_description,
     check_document,
     check_policy_name,
+    delete_policy,
     detach_policy,
     get_policy,
     normalize_ram_policy,
@@ -247,11 +250,7 @@ def ensure_absent(module, ram, name):
         for kind, names in detached.items():
             for entity in names:
                 detach_policy(ram, {'name': name, 'type': 'Custom'}, entity, kind)
-        try:
-            ram.call('DeletePolicy', {'PolicyName': name, 'CascadingDelete': True})
-        except AlicloudApiError as err:
-            if not err.matches('EntityNotExist.Policy'):
-                raise
+        delete_policy(ram, name)
     return True, current, None, detached
 
 

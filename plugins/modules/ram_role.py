@@ -93,6 +93,9 @@ notes:
   - "A no-op run of an existing role makes two API calls: GetRole and ListPoliciesForRole."
   - In check mode, values that only the service assigns (RV(role.role_id), RV(role.arn), RV(role.create_date))
     are V(null) for a role that would be created, and RV(role.update_date) is the current one.
+  - With O(state=absent), RAM may still count a policy detached just before (C(DeleteConflict.Role.Policy));
+    DeleteRole is retried for at most 60 seconds. A role that ECS does not know yet (C(InvalidRamRole.NotFound)
+    from DescribeInstanceRamRole) is used by no instance.
 seealso:
   - module: alicloud.instance_ram.ram_role_info
   - module: alicloud.instance_ram.ram_role_policy_attachment
@@ -201,6 +204,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import 
     check_document,
     check_max_session_duration,
     check_role_name,
+    delete_role,
     detach_policy,
     get_role,
     list_role_policies,
@@ -373,11 +377,7 @@ def ensure_absent(module, ram, name):
     if not module.check_mode:
         for policy in attached:
             detach_policy(ram, policy, name)
-        try:
-            ram.call('DeleteRole', {'RoleName': name})
-        except AlicloudApiError as err:
-            if not err.matches('EntityNotExist.Role'):
-                raise
+        delete_role(ram, name)
     return True, normalize_role(current, attached), None
 
 

@@ -19,12 +19,15 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 
 ROLE = 'EcsKmsRole'
 OTHER = 'LegacyRole'
 REGION = 'cn-hangzhou'
 ALREADY = 'InvalidInstance.RamRoleAlreadyAttached'
 WRITE_ACTIONS = ('AttachInstanceRamRole', 'DetachInstanceRamRole', 'RunInstances', 'DeleteInstances')
+NOT_FOUND_CODE = 'InvalidInstanceId.NotFound'
+CLASSIC_CODE = 'InvalidNetworkType.MismatchRamRole'
 
 
 class FakeEcs:
@@ -33,9 +36,19 @@ class FakeEcs:
     `faults` maps an action to a list of AlicloudApiError raised by its next calls (whole-call errors);
     `instance_faults` maps (action, instance id) to a (code, message) per-instance failure of its next call;
     `before` maps an action to a callable run before each call of it (a concurrent writer).
+
+    Where the reference (section 0b) leaves two answers open, both are modelled:
+    `describe_limit` is the InstanceIds limit of DescribeInstanceRamRole (50 as documented in the SDK, 100 as the
+    English page says); `whole_call=True` fails a whole Attach/Detach call for a missing (404) or classic (403)
+    instance, as documented, `False` reports them in per-instance rows (`Success: false`); `missing_role` is what
+    DescribeInstanceRamRole by an unknown RamRoleName answers (`error`: InvalidRamRole.NotFound, `empty`: no instance);
+    `fold_case=True` makes ECS report role names lower-cased and compare them without regard to case.
+    `policy` (a RetryPolicy) retries every call as the real ApiClient does, so `retry_codes` take effect; each
+    attempt is one call in `calls` and `log`.
     """
 
-    def __init__(self, vpc=(), classic=(), roles=None, ecs_roles=(ROLE, OTHER)):
+    def __init__(self, vpc=(), classic=(), roles=None, ecs_roles=(ROLE, OTHER), *, describe_limit=50, whole_call=True,
+                 missing_role='error', fold_case=False, policy=None):
         self.instances = {}
         for iid in vpc:
             self.add(iid)
@@ -44,12 +57,18 @@ class FakeEcs:
         for iid, role in (roles or {}).items():
             self.instances[iid]['role'] = role
         self.ecs_roles = set(ecs_roles)
+        self.describe_limit = describe_limit
+        self.whole_call = whole_call
+        self.missing_role = missing_role
+        self.fold_case = fold_case
+        self.policy = policy
         self.calls = []
         self.log = []
         self.faults = {}
         self.instance_faults = {}
         self.before = {}
         self.created = 0
+        self.tokens = {}
 
     def add(self, iid, network='vpc', status='Running', name=None, tags=None, role=None, created='2026-01-01T00:00Z'):
         self.instances[iid] = {'network': network, 'role': role, 'status': status, 'name': name, 'tags': dict(tags or {}),
@@ -58,50 +77,77 @@ class FakeEcs:
     # -- the ApiClient interface
     def call(self, action, params=None, *, retry_codes=(), retry_timeout=None):
         params = {k: v for k, v in (params or {}).items() if v is not None}
-        self.calls.append(action)
-        self.log.append((action, params, tuple(retry_codes), retry_timeout))
-        if action in self.before:
-            self.before[action](self)
-        if self.faults.get(action):
-            raise self.faults[action].pop(0)
-        return getattr(self, action)(params)
+
+        def once():
+            self.calls.append(action)
+            self.log.append((action, params, tuple(retry_codes), retry_timeout))
+            if action in self.before:
+                self.before[action](self)
+            if self.faults.get(action):
+                raise self.faults[action].pop(0)
+            return getattr(self, action)(params)
+        if self.policy is None:
+            return once()
+        return self.policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product='ecs', action=action)
 
     def writes(self):
         return [a for a in self.calls if a in WRITE_ACTIONS]
 
     @staticmethod
-    def _ids(params):
+    def _ids(params, limit=100):
         ids = json.loads(params['InstanceIds'])
-        assert isinstance(ids, list) and 1 <= len(ids) <= 100, ids
+        assert isinstance(ids, list) and 1 <= len(ids), ids
+        if len(ids) > limit:
+            raise AlicloudApiError('InvalidParameter', f'InstanceIds accepts at most {limit} ids', status=400)
         return ids
+
+    # -- role names as this ECS spells and compares them
+    def _spelled(self, role):
+        return role.lower() if self.fold_case and role else role
+
+    def _same(self, one, other):
+        return (one or '').lower() == (other or '').lower() if self.fold_case else one == other
+
+    def _known_role(self, role):
+        return any(self._same(role, known) for known in self.ecs_roles)
+
+    def _check_instances(self, ids):
+        """The whole-call errors of a call naming a missing or classic instance."""
+        for iid in ids:
+            if iid not in self.instances:
+                raise AlicloudApiError(NOT_FOUND_CODE, 'The specified instanceId does not exist', status=404, request_id='REQ-404')
+            if self.instances[iid]['network'] == 'classic':
+                raise AlicloudApiError(CLASSIC_CODE, 'Ram role cannot be applied to instances of Classic network type.', status=403,
+                                       request_id='REQ-403')
 
     def DescribeInstanceRamRole(self, params):
         assert params['PageSize'] <= 50
         if 'InstanceIds' in params:
-            ids = self._ids(params)
-            for iid in ids:
-                if iid not in self.instances:
-                    raise AlicloudApiError('InvalidInstanceId.NotFound', 'The specified instanceId does not exist', status=404)
-                if self.instances[iid]['network'] == 'classic':
-                    raise AlicloudApiError('InvalidNetworkType.MismatchRamRole', 'classic', status=403)
-            match = [i for i in ids if params.get('RamRoleName') in (None, self.instances[i]['role'])]
+            ids = self._ids(params, self.describe_limit)
+            self._check_instances(ids)
+            match = [i for i in ids if 'RamRoleName' not in params or self._same(params['RamRoleName'], self.instances[i]['role'])]
         else:
-            match = [i for i, v in self.instances.items() if v['role'] == params['RamRoleName']]
+            if not self._known_role(params['RamRoleName']) and self.missing_role == 'error':
+                raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404)
+            match = [i for i, v in self.instances.items() if v['role'] is not None and self._same(v['role'], params['RamRoleName'])]
         start = (params.get('PageNumber', 1) - 1) * params['PageSize']
         page = match[start:start + params['PageSize']]
         return {'TotalCount': len(match), 'InstanceRamRoleSets': {'InstanceRamRoleSet': [
             {'InstanceId': i, 'RamRoleName': self.instances[i]['role'] or ''} for i in page]}}
 
     def _write(self, action, params, one):
+        ids = self._ids(params)
+        if self.whole_call:
+            self._check_instances(ids)
         rows = []
-        for iid in self._ids(params):
+        for iid in ids:
             failure = self.instance_faults.pop((action, iid), None)
             if failure is None:
                 inst = self.instances.get(iid)
                 if inst is None:
-                    failure = ('InvalidInstanceId.NotFound', 'The specified instanceId does not exist')
+                    failure = (NOT_FOUND_CODE, 'The specified instanceId does not exist')
                 elif inst['network'] == 'classic':
-                    failure = ('InvalidNetworkType.MismatchRamRole', 'classic')
+                    failure = (CLASSIC_CODE, 'classic')
                 else:
                     failure = one(inst)
             rows.append({'InstanceId': iid, 'Success': failure is None, 'Code': failure[0] if failure else '200',
@@ -111,19 +157,19 @@ class FakeEcs:
 
     def AttachInstanceRamRole(self, params):
         role = params['RamRoleName']
-        if role not in self.ecs_roles:
+        if not self._known_role(role):
             raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404)
 
         def one(inst):
             if inst['role'] is not None:
                 return (ALREADY, 'the instance already holds a RAM role')
-            inst['role'] = role
+            inst['role'] = self._spelled(role)
             return None
         return self._write('AttachInstanceRamRole', params, one)
 
     def DetachInstanceRamRole(self, params):
         def one(inst):
-            if inst['role'] is None or params.get('RamRoleName') not in (None, inst['role']):
+            if inst['role'] is None or ('RamRoleName' in params and not self._same(params['RamRoleName'], inst['role'])):
                 return ('InvalidRamRole.NotAttached', 'the instance does not hold that RAM role')
             inst['role'] = None
             return None
@@ -151,19 +197,32 @@ class FakeEcs:
 
     def RunInstances(self, params):
         assert params['VSwitchId']
-        if params.get('RamRoleName') and params['RamRoleName'] not in self.ecs_roles:
+        if params.get('RamRoleName') and not self._known_role(params['RamRoleName']):
             raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404)
+        token = params.get('ClientToken')
+        if token in self.tokens:
+            return {'InstanceIdSets': {'InstanceIdSet': list(self.tokens[token])}}  # the same token: the same instances
         ids = []
         for dummy in range(params.get('Amount', 1)):
             self.created += 1
             iid = f'i-new{self.created:03d}'
-            self.add(iid, status='Pending', name=params.get('InstanceName'), role=params.get('RamRoleName'),
+            self.add(iid, status='Pending', name=params.get('InstanceName'), role=self._spelled(params.get('RamRoleName')),
                      tags={t['Key']: t['Value'] for t in params.get('Tag', [])}, created=f'2026-06-01T00:{self.created:02d}Z')
             ids.append(iid)
+        if token:
+            self.tokens[token] = ids
         return {'InstanceIdSets': {'InstanceIdSet': ids}}
 
     def DeleteInstances(self, params):
+        # the plural API fails as a whole: a missing id, or an instance still initializing (even with Force)
         assert params['Force'] is True and len(params['InstanceId']) <= 100
+        for iid in params['InstanceId']:
+            if iid not in self.instances:
+                raise AlicloudApiError('InvalidInstanceIds.NotFound', 'The specified InstanceIds does not exist.', status=404)
+        for iid in params['InstanceId']:
+            if self.instances[iid]['status'] in ('Pending', 'Starting'):
+                raise AlicloudApiError('IncorrectInstanceStatus.Initializing', 'The specified instance is in initializing status.',
+                                       status=403)
         for iid in params['InstanceId']:
             self.instances.pop(iid)
         return {}
@@ -261,14 +320,16 @@ def test_summary_diff_and_failure_message():
 
 # ---------------------------------------------------------------- reads
 
+@pytest.mark.parametrize('limit', [50, 100])
 @pytest.mark.parametrize('count', [1, 49, 50, 51, 100, 101, 250, 1000])
-def test_read_roles_costs_ceil_n_over_50_calls(count):
+def test_read_roles_costs_ceil_n_over_50_calls(count, limit):
+    # the id limit is 50 (SDK, Chinese doc) or 100 (English doc): at most 50 a call works with both, at no extra cost
     ids = fleet(count)
-    ecs = FakeEcs(vpc=ids, roles={ids[0]: OTHER})
+    ecs = FakeEcs(vpc=ids, roles={ids[0]: OTHER}, describe_limit=limit)
     roles, errors = _ecs.read_roles(ecs, REGION, ids)
     assert errors == {} and roles[ids[0]] == OTHER and sum(1 for v in roles.values() if v is None) == count - 1
     assert ecs.calls == ['DescribeInstanceRamRole'] * math.ceil(count / 50)
-    assert all(len(json.loads(p['InstanceIds'])) <= 100 for a, p, r, t in ecs.log)
+    assert all(len(json.loads(p['InstanceIds'])) <= 50 for a, p, r, t in ecs.log)
 
 
 def test_read_roles_finds_missing_and_classic_ids_only_in_the_chunk_that_has_them():
@@ -278,12 +339,14 @@ def test_read_roles_finds_missing_and_classic_ids_only_in_the_chunk_that_has_the
     ecs = FakeEcs(vpc=ids, classic=classic)
     asked = ids[:120] + classic + missing + ids[120:]
     roles, errors = _ecs.read_roles(ecs, REGION, asked)
-    assert errors == {**{c: ('InvalidNetworkType.MismatchRamRole', 'classic') for c in classic},
+    assert errors == {**{c: ('InvalidNetworkType.MismatchRamRole', _ecs.MESSAGES[_ecs.CLASSIC]) for c in classic},
                       **{m: ('InvalidInstanceId.NotFound', 'The specified instanceId does not exist') for m in missing}}
     assert set(roles) == set(ids)
-    # chunk 1 (ids 0-99) is clean; chunk 2 holds the five bad ids: one failed describe, one DescribeInstances, then 2 pages
+    # 255 ids in chunks of 50: chunks 1 and 2 are clean; chunk 3 (ids 100-144 and the five bad ones) fails once,
+    # one DescribeInstances finds the culprits, its 45 good ids are described again; chunks 4 to 6 are clean
     assert ecs.calls == ['DescribeInstanceRamRole'] * 2 + ['DescribeInstanceRamRole', 'DescribeInstances'] + \
-        ['DescribeInstanceRamRole'] * 2 + ['DescribeInstanceRamRole'] * 2
+        ['DescribeInstanceRamRole'] * 4
+    assert [len(json.loads(p['InstanceIds'])) for a, p, r, t in ecs.log if a == 'DescribeInstanceRamRole'] == [50, 50, 50, 45, 50, 50, 5]
 
 
 def test_read_roles_gives_up_on_a_chunk_that_keeps_failing():
@@ -306,6 +369,49 @@ def test_instances_with_role_pages_by_role():
     ecs = FakeEcs(vpc=ids, roles={i: ROLE for i in ids[:101]})
     assert _ecs.instances_with_role(ecs, REGION, ROLE) == ids[:101]
     assert ecs.calls == ['DescribeInstanceRamRole'] * 3
+
+
+def page_total_count(ecs):
+    """A DescribeInstanceRamRole whose TotalCount counts the page only (what TotalCount means is not pinned down)."""
+    original = ecs.DescribeInstanceRamRole
+
+    def describe(params):
+        body = original(params)
+        body['TotalCount'] = len(body['InstanceRamRoleSets']['InstanceRamRoleSet'])
+        return body
+    ecs.DescribeInstanceRamRole = describe
+
+
+@pytest.mark.parametrize('holders, calls', [(0, 1), (49, 1), (50, 2), (120, 3), (150, 4)])
+def test_instances_with_role_pages_while_a_page_is_full(holders, calls):
+    ids = fleet(160)
+    ecs = FakeEcs(vpc=ids, roles=dict.fromkeys(ids[:holders], ROLE))
+    page_total_count(ecs)
+    assert _ecs.instances_with_role(ecs, REGION, ROLE) == ids[:holders]
+    assert ecs.calls == ['DescribeInstanceRamRole'] * calls
+
+
+def test_read_roles_of_50_ids_is_one_page_whatever_total_count_says():
+    ids = fleet(120)
+    ecs = FakeEcs(vpc=ids, roles=dict.fromkeys(ids, OTHER))
+    page_total_count(ecs)
+    roles, errors = _ecs.read_roles(ecs, REGION, ids)
+    assert errors == {} and set(roles.values()) == {OTHER} and ecs.calls == ['DescribeInstanceRamRole'] * 3
+
+
+@pytest.mark.parametrize('missing_role', ['error', 'empty'])
+def test_a_role_ecs_does_not_know_is_held_by_no_instance(missing_role):
+    # InvalidRamRole.NotFound (404) for an unknown RamRoleName: deleted, or not seen by ECS yet
+    ecs = FakeEcs(vpc=['i-1'], roles={'i-1': OTHER}, missing_role=missing_role)
+    assert _ecs.instances_with_role(ecs, REGION, 'NoSuchRole') == []
+    assert ecs.calls == ['DescribeInstanceRamRole']
+
+
+def test_other_errors_of_the_role_listing_are_raised():
+    ecs = FakeEcs()
+    ecs.faults['DescribeInstanceRamRole'] = [AlicloudApiError('Forbidden.RAM', 'no', status=403)]
+    with pytest.raises(AlicloudApiError):
+        _ecs.instances_with_role(ecs, REGION, ROLE)
 
 
 # ---------------------------------------------------------------- the role pre-check
@@ -464,12 +570,117 @@ def test_role_level_attach_error_stops_further_attach_calls_and_undoes_the_swap(
     assert results[ids[0]]['role_after'] == OTHER
 
 
-def test_instance_level_whole_call_error_fails_one_chunk_only():
+def test_instance_level_whole_call_error_without_a_culprit_fails_one_chunk_only():
+    # the service says an instance is missing, but one read finds every instance: the chunk fails with its error
     ids = fleet(150)
     ecs = FakeEcs(vpc=ids)
     ecs.faults['AttachInstanceRamRole'] = [AlicloudApiError('InvalidInstanceId.NotFound', 'raced', status=404)]
     summary = _ecs.summarize(bind(ecs, ids))
     assert summary['failed'] == 100 and summary['attached'] == 50
+    assert ecs.calls[3:] == ['AttachInstanceRamRole', 'DescribeInstances', 'AttachInstanceRamRole']
+
+
+def planned(ids, role_before=None, role=ROLE, state='present', on_conflict='fail'):
+    """The plan of a read that saw every id with `role_before` (as when instances vanish between the read and the write)."""
+    return _ecs.plan_binding(ids, dict.fromkeys(ids, role_before), {}, role, state, on_conflict)
+
+
+def bad_fleet(whole_call):
+    """250 VPC instances, 3 classic, 2 missing; the five bad ones in the middle of the second chunk of 100."""
+    ids = fleet(250)
+    classic = ['c-1', 'c-2', 'c-3']
+    missing = ['i-gone-1', 'i-gone-2']
+    asked = ids[:120] + missing + classic + ids[120:]
+    return FakeEcs(vpc=ids, classic=classic, whole_call=whole_call), asked, classic, missing
+
+
+@pytest.mark.parametrize('whole_call', [True, False])
+def test_attach_batch_with_missing_and_classic_instances(whole_call):
+    ecs, asked, classic, missing = bad_fleet(whole_call)
+    results = by_id(_ecs.apply_binding(ecs, REGION, ROLE, planned(asked)))
+    for iid in classic:
+        assert (results[iid]['action'], results[iid]['code'], results[iid]['role_after']) == ('failed', CLASSIC_CODE, None)
+    for iid in missing:
+        assert (results[iid]['action'], results[iid]['code']) == ('failed', NOT_FOUND_CODE)
+    assert _ecs.summarize(results.values())['attached'] == 250
+    assert all(ecs.instances[i]['role'] == ROLE for i in fleet(250))
+    if whole_call:
+        # chunk 2 fails as a whole (404: the first culprit), one DescribeInstances of its 100 ids finds all five, its 95 are sent again
+        assert ecs.calls == ['AttachInstanceRamRole'] * 2 + ['DescribeInstances', 'AttachInstanceRamRole', 'AttachInstanceRamRole']
+        sent = [len(json.loads(p['InstanceIds'])) for a, p, r, t in ecs.log if a != 'DescribeInstances']
+        assert sent == [100, 100, 95, 55]
+        assert results['i-gone-1']['request_id'] == 'REQ-404'
+    else:
+        assert ecs.calls == ['AttachInstanceRamRole'] * 3  # per-instance rows, definitive codes: no read
+
+
+@pytest.mark.parametrize('whole_call', [True, False])
+def test_detach_batch_with_missing_and_classic_instances(whole_call):
+    ecs, asked, classic, missing = bad_fleet(whole_call)
+    for iid in fleet(250):
+        ecs.instances[iid]['role'] = ROLE
+    results = by_id(_ecs.apply_binding(ecs, REGION, ROLE, planned(asked, ROLE, state='absent'), ))
+    assert [results[i]['code'] for i in missing + classic] == [NOT_FOUND_CODE] * 2 + [CLASSIC_CODE] * 3
+    assert _ecs.summarize(results.values())['detached'] == 250 and all(ecs.instances[i]['role'] is None for i in fleet(250))
+    assert ecs.calls.count('DescribeInstances') == (1 if whole_call else 0)
+    assert ecs.calls.count('DetachInstanceRamRole') == (4 if whole_call else 3)
+
+
+def test_replace_with_a_missing_instance_in_the_batch():
+    ecs = FakeEcs(vpc=['i-1', 'i-2'], roles={'i-1': OTHER, 'i-2': OTHER})
+    results = by_id(_ecs.apply_binding(ecs, REGION, ROLE, planned(['i-1', 'i-gone', 'i-2'], OTHER, on_conflict='replace'),
+                                       on_conflict='replace'))
+    assert results['i-1']['action'] == results['i-2']['action'] == 'replaced'
+    assert results['i-gone']['code'] == NOT_FOUND_CODE and results['i-gone']['action'] == 'failed'
+    assert ecs.instances['i-1']['role'] == ecs.instances['i-2']['role'] == ROLE
+    # detach: fails, one read, sent again for the two; attach of the two
+    assert ecs.calls[:4] == ['DetachInstanceRamRole', 'DescribeInstances', 'DetachInstanceRamRole', 'AttachInstanceRamRole']
+
+
+def test_an_instance_vanishing_before_the_resend_costs_one_more_read():
+    ids = fleet(10)
+    ecs = FakeEcs(vpc=ids)
+
+    def vanish(fake):
+        if fake.calls.count('AttachInstanceRamRole') == 2:
+            fake.instances.pop(ids[5])
+    ecs.before['AttachInstanceRamRole'] = vanish
+    results = by_id(_ecs.apply_binding(ecs, REGION, ROLE, planned(['i-gone'] + ids)))
+    assert results['i-gone']['code'] == results[ids[5]]['code'] == NOT_FOUND_CODE
+    assert _ecs.summarize(results.values())['attached'] == 9
+    assert ecs.calls == ['AttachInstanceRamRole', 'DescribeInstances'] * 2 + ['AttachInstanceRamRole']
+
+
+def test_whole_call_errors_are_sent_at_most_three_times():
+    ids = fleet(4)
+    ecs = FakeEcs(vpc=ids)
+
+    def vanish(fake):
+        fake.instances.pop(ids[fake.calls.count('AttachInstanceRamRole') - 1], None)
+    ecs.before['AttachInstanceRamRole'] = vanish
+    results = by_id(_ecs.apply_binding(ecs, REGION, ROLE, planned(ids)))
+    assert ecs.calls == ['AttachInstanceRamRole', 'DescribeInstances'] * 2 + ['AttachInstanceRamRole']
+    assert all(r['action'] == 'failed' and r['code'] == NOT_FOUND_CODE for r in results.values())
+    assert ecs.instances[ids[3]]['role'] is None
+
+
+def test_a_failed_culprit_read_reports_the_call_error_for_the_chunk():
+    ecs = FakeEcs(vpc=['i-1'])
+    ecs.faults['DescribeInstances'] = [AlicloudApiError('Forbidden.RAM', 'no DescribeInstances', status=403)]
+    results = by_id(_ecs.apply_binding(ecs, REGION, ROLE, planned(['i-1', 'i-gone'])))
+    assert [(r['action'], r['code']) for r in results.values()] == [('failed', NOT_FOUND_CODE)] * 2
+    assert ecs.calls == ['AttachInstanceRamRole', 'DescribeInstances']
+
+
+def test_a_role_level_error_after_the_culprits_stops_further_chunks():
+    ids = fleet(150)
+    ecs = FakeEcs(vpc=ids)
+    ecs.before['AttachInstanceRamRole'] = lambda fake: fake.ecs_roles.discard(ROLE) if fake.calls.count('AttachInstanceRamRole') == 2 else None
+    results = _ecs.apply_binding(ecs, REGION, ROLE, planned(['i-gone'] + ids), role_wait=0)
+    codes = {r['code'] for r in results}
+    assert codes == {NOT_FOUND_CODE, 'InvalidRamRole.NotFound'} and by_id(results)['i-gone']['code'] == NOT_FOUND_CODE
+    assert ecs.calls == ['AttachInstanceRamRole', 'DescribeInstances', 'AttachInstanceRamRole']  # chunk 2 not attempted
+    assert by_id(results)[ids[120]]['message'].startswith('not attempted')
 
 
 def test_detach_previous_whole_call_error_keeps_the_old_role():
@@ -603,8 +814,11 @@ def test_run_and_delete_instances():
     assert ids == ['i-new001', 'i-new002'] and ecs.instances['i-new001']['role'] == ROLE
     params = ecs.log[0][1]
     assert params['Tag'] == [{'Key': 'app', 'Value': 'kms'}] and params['ClientToken'] == 'tok' and params['SecurityGroupIds'] == ['sg']
-    assert ecs.log[0][2] == ('InvalidRamRole.NotFound',)
+    assert ecs.log[0][2] == ('InvalidRamRole.NotFound', 'LastTokenProcessing', 'IdempotentProcessing')
+    for iid in ids:
+        ecs.instances[iid]['status'] = 'Running'
     _ecs.delete_instances(ecs, REGION, ids)
+    assert ecs.log[-1][2] == ('IncorrectInstanceStatus',) and ecs.log[-1][3] == _ecs.DELETE_TIMEOUT
     assert ecs.instances == {}
 
 
@@ -638,3 +852,141 @@ def test_failures_name_the_request_id_of_the_call_that_failed():
     result = bind(ecs, ['i-1'], on_conflict='replace')[0]
     assert (result['code'], result['request_id'], result['role_after']) == ('Forbidden.RAM', 'REQ-9', OTHER)
     assert _ecs.failure_message([result]).endswith('i-1 (Forbidden.RAM); request id(s) REQ-9')
+
+
+# ---------------------------------------------------------------- transient states of instance writes (reference 0b.2, 0b.3)
+
+def retrying_ecs(clock, **kw):
+    """A FakeEcs behind the collection's retry policy, whose waits advance `clock`."""
+    return FakeEcs(policy=RetryPolicy(sleep=clock.sleep, rand=lambda: 1.0), **kw)
+
+
+def test_delete_retries_an_instance_that_is_still_initializing():
+    clock = FakeClock()
+    ecs = retrying_ecs(clock)
+    ecs.add('i-1', status='Pending')
+    ecs.add('i-2')
+
+    def boots(fake):
+        if fake.calls.count('DeleteInstances') == 3:
+            fake.instances['i-1']['status'] = 'Running'
+    ecs.before['DeleteInstances'] = boots
+    _ecs.delete_instances(ecs, REGION, ['i-1', 'i-2'], timeout=60)
+    assert ecs.instances == {} and ecs.calls == ['DeleteInstances'] * 3 and 0 < sum(clock.sleeps) <= 60
+
+
+def test_delete_of_an_instance_that_never_finishes_initializing_is_bounded_by_the_timeout():
+    clock = FakeClock()
+    ecs = retrying_ecs(clock)
+    ecs.add('i-1', status='Starting')
+    with pytest.raises(AlicloudApiError) as exc:
+        _ecs.delete_instances(ecs, REGION, ['i-1'], timeout=45)
+    assert exc.value.code == 'IncorrectInstanceStatus.Initializing' and sum(clock.sleeps) == pytest.approx(45)
+    assert 'i-1' in ecs.instances
+
+
+def test_delete_treats_missing_ids_as_gone_and_deletes_the_others_after_one_read():
+    ecs = FakeEcs(vpc=['i-1', 'i-2'])
+    _ecs.delete_instances(ecs, REGION, ['i-1', 'i-gone', 'i-2'])
+    assert ecs.instances == {}
+    assert ecs.calls == ['DeleteInstances', 'DescribeInstances', 'DeleteInstances']
+    assert ecs.log[-1][1]['InstanceId'] == ['i-1', 'i-2']
+
+
+@pytest.mark.parametrize('code', ['InvalidInstanceIds.NotFound', 'InvalidInstanceId.NotFound'])
+def test_delete_of_instances_all_gone_already_is_done(code):
+    # for example the retry of a call whose first try took effect, or a concurrent run
+    ecs = FakeEcs()
+    ecs.faults['DeleteInstances'] = [AlicloudApiError(code, 'not found', status=404)]
+    _ecs.delete_instances(ecs, REGION, ['i-1', 'i-2'])
+    assert ecs.calls == ['DeleteInstances', 'DescribeInstances']
+
+
+def test_delete_not_found_for_instances_that_are_all_there_is_an_error():
+    ecs = FakeEcs(vpc=['i-1'])
+    ecs.faults['DeleteInstances'] = [AlicloudApiError('InvalidInstanceIds.NotFound', 'not found', status=404)]
+    with pytest.raises(AlicloudApiError) as exc:
+        _ecs.delete_instances(ecs, REGION, ['i-1'])
+    assert exc.value.code == 'InvalidInstanceIds.NotFound' and ecs.calls == ['DeleteInstances', 'DescribeInstances']
+
+
+def test_delete_raises_other_errors():
+    ecs = FakeEcs(vpc=['i-1'])
+    ecs.faults['DeleteInstances'] = [AlicloudApiError('Forbidden.RAM', 'no', status=403)]
+    with pytest.raises(AlicloudApiError):
+        _ecs.delete_instances(ecs, REGION, ['i-1'])
+    assert ecs.calls == ['DeleteInstances']
+
+
+@pytest.mark.parametrize('code', ['LastTokenProcessing', 'IdempotentProcessing'])
+def test_run_instances_retries_a_client_token_still_in_flight(code):
+    clock = FakeClock()
+    ecs = retrying_ecs(clock)
+    ecs.RunInstances({'VSwitchId': 'vsw', 'Amount': 2, 'ClientToken': 'tok'})  # the first request, still being processed
+    ecs.faults['RunInstances'] = [AlicloudApiError(code, 'the request with this token is being processed', status=400)] * 2
+    ids = _ecs.run_instances(ecs, REGION, 2, image_id='img', instance_type='t', vswitch_id='vsw', security_group_ids=None, name='web',
+                             token='tok')
+    assert ids == ['i-new001', 'i-new002'] and len(ecs.instances) == 2  # the instances of the first request, none more
+    assert ecs.calls == ['RunInstances'] * 3 and len(clock.sleeps) == 2
+
+
+# ---------------------------------------------------------------- role names: case (reference 0b.11)
+
+@pytest.mark.parametrize('fold_case', [True, False])
+def test_a_role_reported_in_another_case_is_the_same_role(fold_case):
+    # RAM role names are case-insensitive; ECS may report `ecsramroletest` for `EcsRamRoleTest`
+    reported = ROLE.lower()
+    ecs = FakeEcs(vpc=['i-1', 'i-2'], roles={'i-1': reported}, ecs_roles=(ROLE, reported, OTHER), fold_case=fold_case)
+    results = by_id(bind(ecs, ['i-1', 'i-2']))
+    assert results['i-1'] == _ecs.outcome('i-1', reported, reported, 'unchanged')
+    assert results['i-2']['action'] == 'attached' and ecs.writes() == ['AttachInstanceRamRole']
+    ecs.calls.clear()
+    results = by_id(bind(ecs, ['i-1', 'i-2'], state='absent'))
+    assert results['i-1'] == _ecs.outcome('i-1', reported, None, 'detached') and ecs.instances['i-1']['role'] is None
+    assert results['i-2']['action'] == 'detached' and ecs.instances['i-2']['role'] is None
+    # the name is sent as ECS reports it: one call per spelling (a folding ECS reports one spelling only)
+    sent = [p['RamRoleName'] for a, p, r, t in ecs.log if a == 'DetachInstanceRamRole']
+    assert sent == ([reported] if fold_case else [reported, ROLE])
+
+
+def test_on_conflict_does_not_see_two_roles_in_two_spellings():
+    ecs = FakeEcs(vpc=['i-1'], roles={'i-1': 'ecsramroletest'})
+    assert _ecs.plan_one('i-1', 'ecsramroletest', 'EcsRamRoleTest', on_conflict='fail')['action'] == 'unchanged'
+    assert bind(ecs, ['i-1'], role='EcsRamRoleTest', on_conflict='replace')[0]['action'] == 'unchanged'
+    assert ecs.writes() == []
+
+
+def test_instances_with_role_matches_any_case():
+    ecs = FakeEcs(vpc=['i-1', 'i-2', 'i-3'], roles={'i-1': 'ecsramroletest', 'i-2': 'EcsRamRoleTest', 'i-3': OTHER},
+                  ecs_roles=('EcsRamRoleTest',), fold_case=True)
+    assert _ecs.instances_with_role(ecs, REGION, 'EcsRamRoleTest') == ['i-1', 'i-2']
+
+
+def test_same_role():
+    assert _ecs.same_role('EcsRamRoleTest', 'ecsramroletest') and _ecs.same_role(None, None)
+    assert not _ecs.same_role('EcsRamRoleTest', None) and not _ecs.same_role(None, 'x') and not _ecs.same_role('a', 'b')
+
+
+# ---------------------------------------------------------------- a failed replace restores the role, not its extra policy
+
+def test_a_restored_role_is_reported_without_its_extra_policy():
+    ecs = FakeEcs(vpc=['i-1', 'i-2'], roles={'i-1': OTHER, 'i-2': OTHER})
+    ecs.instance_faults[('AttachInstanceRamRole', 'i-1')] = ('InvalidUser.PassRoleForbidden', 'no PassRole')
+    warnings = []
+    results = by_id(bind(ecs, ['i-1', 'i-2'], on_conflict='replace', warn=warnings.append))
+    assert results['i-1']['role_after'] == OTHER and _ecs.RESTORED_WITHOUT_POLICY in results['i-1']['message']
+    assert 'Policy' not in ecs.log[-1][1] and ecs.log[-1][1]['RamRoleName'] == OTHER
+    assert len(warnings) == 1 and 'i-1' in warnings[0] and 'i-2' not in warnings[0] and 'extra policy' in warnings[0]
+    assert results['i-2']['action'] == 'replaced'
+
+
+def test_no_restore_no_warning():
+    ecs = FakeEcs(vpc=['i-1'], roles={'i-1': OTHER})
+    warnings = []
+    bind(ecs, ['i-1'], on_conflict='replace', warn=warnings.append)
+    assert warnings == []
+
+
+def test_restored_warning_lists_at_most_ten_ids():
+    text = _ecs.restored_warning(fleet(12))
+    assert text.startswith('12 instance(s)') and 'i-0009 and 2 more' in text and 'i-0010' not in text

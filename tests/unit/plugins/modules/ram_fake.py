@@ -4,7 +4,9 @@
 
 It behaves like the service where the modules depend on it: error codes of missing or duplicate
 entities, UpdateRole resetting an absent NewMaxSessionDuration to 3600, documents returned
-re-formatted, the 5-version limit. `run_module` runs a module's main() against it and returns
+re-formatted, the 5-version limit, DescribeInstanceRamRole answering InvalidRamRole.NotFound for a
+role ECS does not know (`ecs_unknown`: RAM roles ECS does not see yet). With `policy` (a RetryPolicy)
+every call is retried as the real ApiClient does, so the `retry_codes` a module passes take effect. `run_module` runs a module's main() against it and returns
 the exit code, the JSON result and the calls made.
 """
 
@@ -44,6 +46,8 @@ class FakeCloud:
         self.users = {}        # policy (type, name) -> [user names]
         self.calls = []        # (product, action, params, retry_codes, retry_timeout)
         self.faults = {}       # action -> [error codes raised by its next calls]
+        self.ecs_unknown = set()  # RAM roles that ECS does not see (yet): DescribeInstanceRamRole answers InvalidRamRole.NotFound
+        self.policy = None     # a RetryPolicy to retry calls with, as ApiClient does (None: every call once)
         self.seq = 0
         for name in SYSTEM_POLICIES:
             self.add_policy(name, KMS_DOC, kind='System')
@@ -83,12 +87,17 @@ class FakeCloud:
         class Client:
             def call(self, action, params=None, *, retry_codes=(), retry_timeout=None):
                 clean = {k: v for k, v in (params or {}).items() if v is not None}
-                cloud.calls.append((product, action, clean, tuple(retry_codes), retry_timeout))
-                pending = cloud.faults.get(action)
-                if pending:
-                    code = pending.pop(0)
-                    raise AlicloudApiError(code, f'injected {code}', status=409, request_id='R-fault', product=product, action=action)
-                return getattr(cloud, action)(clean)
+
+                def once():
+                    cloud.calls.append((product, action, clean, tuple(retry_codes), retry_timeout))
+                    pending = cloud.faults.get(action)
+                    if pending:
+                        code = pending.pop(0)
+                        raise AlicloudApiError(code, f'injected {code}', status=409, request_id='R-fault', product=product, action=action)
+                    return getattr(cloud, action)(clean)
+                if cloud.policy is None:
+                    return once()
+                return cloud.policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product=product, action=action)
 
         return Client()
 
@@ -238,6 +247,8 @@ class FakeCloud:
 
     # ECS
     def DescribeInstanceRamRole(self, params):
+        if params['RamRoleName'] not in self.roles or params['RamRoleName'] in self.ecs_unknown:
+            raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404, product='ecs')
         sets = [{'InstanceId': i, 'RamRoleName': r} for i, r in sorted(self.bindings.items()) if r == params['RamRoleName']]
         return {'InstanceRamRoleSets': {'InstanceRamRoleSet': sets}, 'TotalCount': len(sets)}
 

@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.plugins.modules import ecs_instance, ecs_instance_info
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.test_ecs import (
     OTHER,
@@ -34,7 +35,8 @@ def clock_fixture(monkeypatch):
 
 @pytest.fixture(name='ecs')
 def ecs_fixture(clock):
-    ecs = FakeEcs()
+    # behind the collection's retry policy, whose waits advance the clock too
+    ecs = FakeEcs(policy=RetryPolicy(sleep=clock.sleep, rand=lambda: 1.0))
 
     def boot(fake):
         # instances created by RunInstances run once some time has passed
@@ -43,6 +45,7 @@ def ecs_fixture(clock):
                 if inst['status'] == 'Pending':
                     inst['status'] = 'Running'
     ecs.before['DescribeInstances'] = boot
+    ecs.before['DeleteInstances'] = boot
     return ecs
 
 
@@ -149,6 +152,35 @@ def test_wait_timeout_names_the_instances(capsys, monkeypatch, ecs, ram):
 def test_no_wait_returns_pending_instances(capsys, monkeypatch, ecs, ram, clock):
     code, out = run(capsys, monkeypatch, ecs, ram, count=2, wait=False, **CREATE)
     assert code == 0 and [i['status'] for i in out['instances']] == ['Pending', 'Pending'] and clock.sleeps == []
+
+
+def test_count_down_right_after_a_create_deletes_instances_still_initializing(capsys, monkeypatch, ecs, ram, clock):
+    # DeleteInstances refuses an instance that is still starting, even with Force: retried within wait_timeout
+    code, out = run(capsys, monkeypatch, ecs, ram, count=3, wait=False, **CREATE)
+    assert code == 0 and [i['status'] for i in out['instances']] == ['Pending'] * 3
+    ecs.calls.clear()
+    code, out = run(capsys, monkeypatch, ecs, ram, count=1, wait=False, wait_timeout=120, **CREATE)
+    assert code == 0 and out['changed'] is True and len(out['deleted_instance_ids']) == 2 and len(ecs.instances) == 1
+    assert ecs.calls.count('DeleteInstances') == 2 and 0 < sum(clock.sleeps) <= 120
+    assert [(r, t) for a, p, r, t in ecs.log if a == 'DeleteInstances'][-1] == (('IncorrectInstanceStatus',), 120)
+
+
+def test_instances_that_never_finish_starting_fail_the_delete_after_wait_timeout(capsys, monkeypatch, ecs, ram, clock):
+    ecs.before.clear()  # instances never leave Pending
+    for iid in ('i-1', 'i-2'):
+        ecs.add(iid, name='web', tags={'app': 'kms'}, status='Starting')
+    code, out = run(capsys, monkeypatch, ecs, ram, name='web', tags={'app': 'kms'}, state='absent', wait_timeout=30)
+    assert code == 1 and out['error']['code'] == 'IncorrectInstanceStatus.Initializing' and len(ecs.instances) == 2
+    assert sum(clock.sleeps) == pytest.approx(30)
+
+
+def test_absent_of_instances_deleted_meanwhile_is_done(capsys, monkeypatch, ecs, ram):
+    for iid in ('i-1', 'i-2'):
+        ecs.add(iid, name='web', tags={'app': 'kms'})
+    ecs.before['DeleteInstances'] = lambda fake: fake.instances.pop('i-1', None)  # a concurrent run deletes one first
+    code, out = run(capsys, monkeypatch, ecs, ram, name='web', tags={'app': 'kms'}, state='absent')
+    assert code == 0 and out['deleted_instance_ids'] == ['i-1', 'i-2'] and ecs.instances == {}
+    assert ecs.writes() == ['DeleteInstances', 'DeleteInstances']
 
 
 # ---------------------------------------------------------------- the _info twin

@@ -19,6 +19,7 @@ from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.t
     fleet,
     run_module,
 )
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import warnings
 
 FC_TRUST = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'Service': ['fc.aliyuncs.com']}}]}
 
@@ -188,3 +189,54 @@ def test_info_filters_by_role(capsys, monkeypatch):
     assert ecs.calls == ['DescribeInstanceRamRole'] * 2
     code, out = info(capsys, monkeypatch, ecs, role_name=OTHER, instance_ids=ids[65:75])
     assert [f['instance_id'] for f in out['instance_ram_roles']] == [ids[70]]
+
+
+# ---------------------------------------------------------------- what the real service answers (reference section 0b)
+
+def test_absent_without_ids_of_a_role_ecs_does_not_know_changes_nothing(capsys, monkeypatch, ram):
+    # DescribeInstanceRamRole by an unknown RamRoleName answers InvalidRamRole.NotFound: no instance holds it
+    ecs = FakeEcs(vpc=['i-1'], roles={'i-1': OTHER})
+    code, out = bind(capsys, monkeypatch, ecs, ram, role_name='DeletedRole', state='absent')
+    assert code == 0 and out['changed'] is False and out['results'] == [] and ecs.calls == ['DescribeInstanceRamRole']
+
+
+def test_absent_detaches_a_role_that_ecs_reports_in_another_case(capsys, monkeypatch, ram):
+    ecs = FakeEcs(vpc=['i-1', 'i-2'], roles={'i-1': ROLE.lower(), 'i-2': OTHER}, ecs_roles=(ROLE.lower(), OTHER))
+    code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=['i-1', 'i-2'], state='absent')
+    assert code == 0 and [r['action'] for r in out['results']] == ['detached', 'unchanged']
+    assert ecs.instances['i-1']['role'] is None and ecs.instances['i-2']['role'] == OTHER
+    ecs.instances['i-2']['role'] = ROLE.lower()
+    code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=['i-2'])  # on_conflict=fail: the same role
+    assert code == 0 and out['changed'] is False and out['results'][0]['action'] == 'unchanged'
+
+
+def test_failed_replace_warns_that_the_extra_policy_is_not_restored(capsys, monkeypatch, ram):
+    ecs = FakeEcs(vpc=['i-1'], roles={'i-1': OTHER})
+    ecs.instance_faults[('AttachInstanceRamRole', 'i-1')] = ('InvalidUser.PassRoleForbidden', 'no PassRole')
+    code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=['i-1'], on_conflict='replace')
+    assert code == 1 and out['results'][0]['role_after'] == OTHER and ecs.instances['i-1']['role'] == OTHER
+    assert 'without the extra policy' in out['results'][0]['message']
+    assert [w for w in warnings(out) if '(i-1)' in w and 'extra policy' in w and 'cannot be restored' in w]
+
+
+def test_info_of_a_role_ecs_does_not_know_is_empty(capsys, monkeypatch):
+    ecs = FakeEcs(vpc=['i-1'], roles={'i-1': OTHER})
+    code, out = info(capsys, monkeypatch, ecs, role_name='DeletedRole')
+    assert code == 0 and out['instance_ram_roles'] == []
+
+
+def test_info_filters_by_role_without_regard_to_case(capsys, monkeypatch):
+    ecs = FakeEcs(vpc=['i-1', 'i-2'], roles={'i-1': ROLE.lower(), 'i-2': OTHER}, ecs_roles=(ROLE.lower(), OTHER), fold_case=True)
+    code, out = info(capsys, monkeypatch, ecs, role_name=ROLE, instance_ids=['i-1', 'i-2'])
+    assert [f['instance_id'] for f in out['instance_ram_roles']] == ['i-1']
+    code, out = info(capsys, monkeypatch, ecs, role_name=ROLE)
+    assert [f['instance_id'] for f in out['instance_ram_roles']] == ['i-1']
+
+
+@pytest.mark.parametrize('limit', [50, 100])
+def test_a_fleet_of_250_is_read_50_ids_a_call_whatever_the_limit(capsys, monkeypatch, ram, limit):
+    ids = fleet(250)
+    ecs = FakeEcs(vpc=ids, describe_limit=limit)
+    code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=ids)
+    assert code == 0 and out['summary']['attached'] == 250
+    assert ecs.calls == ['DescribeInstanceRamRole'] * 5 + ['AttachInstanceRamRole'] * 3

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ram
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_policy
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import install, run_module
 
@@ -130,3 +132,26 @@ def test_a_policy_created_meanwhile_by_a_concurrent_run_is_converged(cloud, caps
     assert code == 0 and out['changed'] is changed and cloud.writes() == writes
     assert out['policy']['policy_document'] == DOC
     assert cloud.actions() == ['GetPolicy'] + writes[:1] + ['GetPolicy'] + writes[1:]
+
+
+@pytest.mark.parametrize('conflict', ['DeleteConflict.Policy.User', 'DeleteConflict.Policy.Group', 'DeleteConflict.Policy.Version'])
+def test_delete_policy_right_after_detaching_retries_the_delete_conflict(cloud, capsys, conflict):
+    # RAM may still count the attachments (or versions) removed just before
+    cloud.add_policy('app', DOC, versions=2)
+    cloud.add_role('r', policies=['Custom/app'])
+    cloud.policy = RetryPolicy(sleep=lambda seconds: None, rand=lambda: 1.0)
+    cloud.fail('DeletePolicy', conflict, conflict)
+    code, out = run(capsys, state='absent', force=True)
+    assert code == 0 and out['changed'] is True and ('Custom', 'app') not in cloud.policies
+    assert cloud.writes() == ['DetachPolicyFromRole'] + ['DeletePolicy'] * 3
+    assert cloud.call_of('DeletePolicy')[3:] == (_ram.POLICY_DELETE_CONFLICTS, _ram.DETACH_SETTLE_TIMEOUT)
+
+
+def test_delete_policy_conflict_that_lasts_is_reported_after_a_bounded_wait(cloud, capsys):
+    cloud.add_policy('app', DOC)
+    waits = []
+    cloud.policy = RetryPolicy(sleep=waits.append, rand=lambda: 1.0)
+    cloud.fail('DeletePolicy', *['DeleteConflict.Policy.User'] * 500)
+    code, out = run(capsys, state='absent')
+    assert code == 1 and out['error']['code'] == 'DeleteConflict.Policy.User' and ('Custom', 'app') in cloud.policies
+    assert sum(waits) == pytest.approx(_ram.DETACH_SETTLE_TIMEOUT)

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ram
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import check_document
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_role
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import install, run_module, warnings
 
@@ -289,3 +291,33 @@ def test_absent_needs_a_region_unless_forced(cloud, capsys):
     assert code == 1 and out['error']['option'] == 'region_id' and cloud.writes() == []
     code, out = run(capsys, name='r', state='absent', region_id=None, force=True)
     assert code == 0 and out['changed'] is True and cloud.actions('ecs') == []
+
+
+def test_absent_while_ecs_does_not_see_the_role_deletes_it(cloud, capsys):
+    # ECS lags RAM: DescribeInstanceRamRole by the role's name answers InvalidRamRole.NotFound, so no instance holds it
+    seed(cloud, policies=['System/AliyunKMSFullAccess'])
+    cloud.ecs_unknown.add('r')
+    code, out = run(capsys, name='r', state='absent')
+    assert code == 0 and out['changed'] is True and 'r' not in cloud.roles
+    assert cloud.actions('ecs') == ['DescribeInstanceRamRole'] and cloud.writes() == ['DetachPolicyFromRole', 'DeleteRole']
+
+
+def test_delete_role_right_after_detaching_retries_the_delete_conflict(cloud, capsys):
+    # RAM may still count the policy it just detached: DeleteConflict.Role.Policy for a while
+    seed(cloud, policies=['System/AliyunKMSFullAccess'])
+    cloud.policy = RetryPolicy(sleep=lambda seconds: None, rand=lambda: 1.0)
+    cloud.fail('DeleteRole', 'DeleteConflict.Role.Policy', 'DeleteConflict.Role.Policy')
+    code, out = run(capsys, name='r', state='absent')
+    assert code == 0 and out['changed'] is True and 'r' not in cloud.roles
+    assert cloud.writes() == ['DetachPolicyFromRole'] + ['DeleteRole'] * 3
+    assert cloud.call_of('DeleteRole')[3:] == (('DeleteConflict.Role.Policy',), _ram.DETACH_SETTLE_TIMEOUT)
+
+
+def test_delete_role_conflict_that_lasts_is_reported_after_a_bounded_wait(cloud, capsys):
+    seed(cloud, policies=['System/AliyunKMSFullAccess'])
+    waits = []
+    cloud.policy = RetryPolicy(sleep=waits.append, rand=lambda: 1.0)
+    cloud.fail('DeleteRole', *['DeleteConflict.Role.Policy'] * 500)
+    code, out = run(capsys, name='r', state='absent')
+    assert code == 1 and out['error']['code'] == 'DeleteConflict.Role.Policy' and 'r' in cloud.roles
+    assert sum(waits) == pytest.approx(_ram.DETACH_SETTLE_TIMEOUT)

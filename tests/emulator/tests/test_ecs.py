@@ -232,6 +232,7 @@ def test_run_instances(ecs, control):
     control.create_role('UserRole', trust={'Version': '1', 'Statement': [
         {'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': {'RAM': ['1234567890123456']}}]})
     api_error('InvalidRamRole.NotEcsRole', 401, run, ram_role_name='UserRole')
+    api_error('InvalidHttpTokens.NotSupported', 400, run, http_tokens='Required')
 
 
 def test_delete_instances_and_metadata_options(ecs, control):

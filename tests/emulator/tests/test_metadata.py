@@ -174,3 +174,15 @@ def test_other_ways_to_reach_an_instance(emu, control, two_instances):
     conn.close()
     with pytest.raises(ControlError):
         control.metadata_proxy('i-none')
+
+
+def test_truncated_and_throttled_metadata_answers(emu, control, two_instances):
+    a = two_instances[0]
+    control.set_fault('truncated_body', product='IMDS', action='MetadataCredentials', count=1)
+    status, text = imds(emu, a, CREDS + 'RoleA')
+    assert status == 200 and text.startswith('{"AccessKeyId"') and not text.endswith('}'), text[:40]
+    control.settings(throttle_status=429)
+    control.set_fault('throttle', product='IMDS', action='MetadataCredentials', count=1)
+    assert imds(emu, a, CREDS + 'RoleA')[0] == 429
+    status, text = imds(emu, a, CREDS + 'RoleA')
+    assert status == 200 and json.loads(text)['Code'] == 'Success'

@@ -308,27 +308,6 @@ def _attached_views(ctx: Context, entity: Role | User) -> dict:
     return {'Policies': {'Policy': views}}
 
 
-@RAM.action('AttachPolicyToRole', _role_and_policy_arns)
-def attach_policy_to_role(ctx: Context) -> dict:
-    policy_type(ctx.params)
-    policy_name(ctx.params)
-    _attach(ctx, get_role(ctx, role_name(ctx.params)), 'Role')
-    return {}
-
-
-@RAM.action('DetachPolicyFromRole', _role_and_policy_arns)
-def detach_policy_from_role(ctx: Context) -> dict:
-    policy_type(ctx.params)
-    policy_name(ctx.params)
-    _detach(ctx, get_role(ctx, role_name(ctx.params)), 'Role')
-    return {}
-
-
-@RAM.action('ListPoliciesForRole', _role_arn)
-def list_policies_for_role(ctx: Context) -> dict:
-    return _attached_views(ctx, get_role(ctx, role_name(ctx.params)))
-
-
 # ------------------------------------------------------------------------------------ policies
 @RAM.action('CreatePolicy', _policy_arn)
 def create_policy(ctx: Context) -> dict:
@@ -569,22 +548,27 @@ def delete_access_key(ctx: Context) -> dict:
     return {}
 
 
-@RAM.action('AttachPolicyToUser', _user_and_policy_arns)
-def attach_policy_to_user(ctx: Context) -> dict:
-    policy_type(ctx.params)
-    policy_name(ctx.params)
-    _attach(ctx, get_user(ctx, user_name(ctx.params)), 'User')
-    return {}
+def _attachment_actions(kind_name: str, lookup, name, entity_arns, with_policy_arns) -> None:
+    """AttachPolicyTo<Kind>, DetachPolicyFrom<Kind> and ListPoliciesFor<Kind>, for roles and users alike."""
+    def entity(ctx: Context):
+        return lookup(ctx, name(ctx.params))
+
+    def attach(ctx: Context) -> dict:
+        policy_type(ctx.params)
+        policy_name(ctx.params)
+        _attach(ctx, entity(ctx), kind_name)
+        return {}
+
+    def detach(ctx: Context) -> dict:
+        policy_type(ctx.params)
+        policy_name(ctx.params)
+        _detach(ctx, entity(ctx), kind_name)
+        return {}
+
+    RAM.action(f'AttachPolicyTo{kind_name}', with_policy_arns)(attach)
+    RAM.action(f'DetachPolicyFrom{kind_name}', with_policy_arns)(detach)
+    RAM.action(f'ListPoliciesFor{kind_name}', entity_arns)(lambda ctx: _attached_views(ctx, entity(ctx)))
 
 
-@RAM.action('DetachPolicyFromUser', _user_and_policy_arns)
-def detach_policy_from_user(ctx: Context) -> dict:
-    policy_type(ctx.params)
-    policy_name(ctx.params)
-    _detach(ctx, get_user(ctx, user_name(ctx.params)), 'User')
-    return {}
-
-
-@RAM.action('ListPoliciesForUser', _user_arn)
-def list_policies_for_user(ctx: Context) -> dict:
-    return _attached_views(ctx, get_user(ctx, user_name(ctx.params)))
+_attachment_actions('Role', get_role, role_name, _role_arn, _role_and_policy_arns)
+_attachment_actions('User', get_user, user_name, _user_arn, _user_and_policy_arns)

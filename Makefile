@@ -1,5 +1,5 @@
 # alicloud.instance_ram — developer entry points. Every target sets up what it needs.
-.PHONY: demo test sanity units emulator-tests integration lint ansible-lint package docs bench venv clean
+.PHONY: demo test sanity units emulator-tests integration live lint ansible-lint package docs bench venv clean
 
 venv:
 	@tools/bootstrap.sh
@@ -23,6 +23,10 @@ emulator-tests:
 
 integration:
 	@tools/test.sh integration
+
+## live: the live acceptance suite (tests/live): against the emulator, or a real account with ALICLOUD_LIVE=1
+live:
+	@tools/test.sh live
 
 lint:
 	@tools/test.sh lint ansible-lint

@@ -105,32 +105,46 @@ def readme_controller_policy():
     return yaml.safe_load(block_)[0]['alicloud.instance_ram.ram_policy']['policy_document']
 
 
-@pytest.mark.parametrize('policy', ['as shown', 'without ram:PassRole'])
+@pytest.mark.parametrize('policy', ['as shown', 'without ram:PassRole', 'without ram:CreateRole'])
 def test_the_readme_controller_policy_is_enough_for_site_yml(h, policy):
-    """Least privilege, shown and proved: site.yml converges through a role holding only the README's policy (and the
-    emulator does enforce it: without ram:PassRole the binding is refused)."""
+    """Least privilege, shown and proved as a real user would use it: site.yml converges with the access key of a RAM
+    user holding exactly the README's policy (root keys may not assume roles, reference 0b.8); with one action removed
+    it fails, and the failure names what is missing."""
     fleet = Fleet(h, 'rel-least', hosts=1, extra=10)
     document = readme_controller_policy()
-    if policy != 'as shown':
-        for statement in document['Statement']:
-            statement['Action'] = [a for a in statement['Action'] if a != 'ram:PassRole']
-    h.api('ram', 'CreatePolicy', {'PolicyName': 'rel-deployer', 'PolicyDocument': json.dumps(document).replace('EcsRamRoleTest', fleet.role)})
-    h.create_role('rel-deployer', trust={'Version': '1', 'Statement': [
-        {'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': {'RAM': [f'acs:ram::{ACCOUNT_ID}:root']}}]},
-        policies=[{'type': 'Custom', 'name': 'rel-deployer'}])
+    missing = policy.removeprefix('without ')
+    for statement in document['Statement']:
+        statement['Action'] = [a for a in statement['Action'] if a != missing]
+    user = h.control.create_user('rel-deployer', account_id=ACCOUNT_ID, policy_documents={
+        'rel-deployer': json.loads(json.dumps(document).replace('EcsRamRoleTest', fleet.role))})
+    h.secrets.register('the access key secret of the RAM user rel-deployer', user['access_key_secret'])
     start = h.control.cursor()
+    env = {**h.environment, 'ALIBABA_CLOUD_ACCESS_KEY_ID': user['access_key_id'],
+           'ALIBABA_CLOUD_ACCESS_KEY_SECRET': user['access_key_secret']}
     run = h.start(None, f'site-least-privilege-{policy}', playbook=SITE, inventory=fleet.inventory(), extra_vars=fleet.variables(),
-                  env={**h.environment, 'ALIBABA_CLOUD_ROLE_ARN': f'acs:ram::{ACCOUNT_ID}:role/rel-deployer'}).wait()
+                  env=env).wait()
     fleet.rescan(run)
     calls = [c for c in h.control.calls(since=start) if c['product'] in ('RAM', 'ECS')]
     principals = {c['principal'] for c in calls}
-    assert principals == {f'acs:ram::{ACCOUNT_ID}:assumed-role/rel-deployer/ansible-alicloud-instance-ram'}, principals
+    assert principals == {f'acs:ram::{ACCOUNT_ID}:user/rel-deployer'}, principals
     if policy == 'as shown':
         assert run.rc == 0, run.tail()
         assert {c['action'] for c in calls if c['write']} == {'CreateRole', 'AttachPolicyToRole', 'AttachInstanceRamRole'}
         assert set(h.instance_roles(fleet.ids).values()) == {fleet.role}
-        h.ledger.add('safe_default', "README: the controller's least-privilege policy is enough for site.yml (run through a role holding only it)")
-    else:
-        msg = run.result('Step 2 - bind the role to every instance, in one call for the whole play')['msg']
-        assert run.rc != 0 and 'InvalidUser.PassRoleForbidden' in msg and fleet.ids[0] in msg, msg
+        assert not [c for c in calls if c['status'] == 403], 'the policy as shown is never refused anything'
+        h.ledger.add('safe_default', "README: the controller's least-privilege policy is enough for site.yml "
+                                     "(run with the key of a RAM user holding only it)")
+        return
+    assert run.rc != 0, run.tail()
+    refused = [c for c in calls if c['status'] == 403]
+    assert refused, 'the emulator refused nothing'
+    failed = [r for r in run.records if r['status'] == 'failed']
+    assert len(failed) == 1, [r['task'] for r in failed]
+    msg = failed[0]['result']['msg']
+    if missing == 'ram:PassRole':
+        assert failed[0]['task'] == 'Step 2 - bind the role to every instance, in one call for the whole play'
+        assert 'InvalidUser.PassRoleForbidden' in msg and fleet.ids[0] in msg, msg
         assert not any(h.instance_roles(fleet.ids).values())
+    else:
+        assert refused[0]['action'] == 'CreateRole' and refused[0]['code'] == 'NoPermission', refused
+        assert 'NoPermission' in msg and 'CreateRole' in msg, msg

@@ -28,6 +28,13 @@ def seed(h):
     return instance, value
 
 
+def assuming_user(h):
+    """A RAM user allowed sts:AssumeRole (root keys may not assume roles): its key as module options."""
+    user = h.control.create_user('rel-sec-assumer', account_id=ACCOUNT_ID, policies=['AliyunSTSAssumeRoleAccess'])
+    h.secrets.register('the access key secret of the RAM user rel-sec-assumer', user['access_key_secret'])
+    return {'access_key_id': user['access_key_id'], 'access_key_secret': user['access_key_secret']}
+
+
 def test_positive_control_the_scan_catches_a_secret_shown_on_purpose(h):
     instance, dummy = seed(h)
     shown = [
@@ -58,6 +65,7 @@ def test_positive_control_the_scan_catches_a_secret_shown_on_purpose(h):
 def test_every_secret_feature_at_vvvv(h):
     instance, value = seed(h)
     proxy = h.control.metadata_proxy(instance)
+    assumer = assuming_user(h)
     password = random_secret(20) + 'A1!'
     h.secrets.register('the instance password', password)
     wrong = random_secret()
@@ -80,7 +88,7 @@ def test_every_secret_feature_at_vvvv(h):
         task('and used (their values never shown)', 'ansible.builtin.assert',
              {'that': ['creds.credentials.security_token is match("CAIS")'], 'quiet': True}, no_log=True),
         task('an assumed role session', 'alicloud.instance_ram.ram_role_info',
-             {'name': 'rel-sec-role', 'assume_role_arn': f'acs:ram::{ACCOUNT_ID}:role/rel-sec-assumed'}),
+             {'name': 'rel-sec-role', 'assume_role_arn': f'acs:ram::{ACCOUNT_ID}:role/rel-sec-assumed', **assumer}),
         task('a failure while the secret is in use', 'alicloud.instance_ram.ram_role',
              {'name': 'rel-sec-role', 'access_key_secret': wrong}, ignore_errors=True),
         task('a failure of the metadata service while the instance role is in use', 'alicloud.instance_ram.kms_access_check',

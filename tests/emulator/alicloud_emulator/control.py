@@ -19,8 +19,8 @@ from .errors import ApiError
 from .kms import add_alias, key_metadata, new_key, new_secret
 from .params import parse_pairs
 from .policy import parse_document
-from .ram import canonical_document
-from .store import Account, Role
+from .ram import MAX_ATTACHED, canonical_document, new_access_key, new_user
+from .store import Account, Role, new_policy
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -117,13 +117,45 @@ def seed_role(emu: Emulator, args: dict) -> dict:
     role = Role(role_id=str(10 ** 18 + account.role_seq), name=name, description=args.get('description', ''),
                 trust_document=text, max_session_duration=_int(args, 'max_session_duration', 3600),
                 allow_console_login=False, create_date=iso(at), update_date=iso(at), created_at=at, seq=account.role_seq)
-    for entry in args.get('policies', []):
+    for key in _policy_refs(emu, account, args.get('policies')):
+        role.attached[key] = iso(at)
+    account.roles[name.lower()] = role
+    return {'role_name': role.name, 'arn': account.role_arn(role.name), 'role_id': role.role_id}
+
+
+def _policy_refs(emu: Emulator, account: Account, entries) -> list[str]:
+    """``["AliyunKMSFullAccess", {"type": "Custom", "name": ...}]`` as attachment keys; unknown policies refused."""
+    keys = []
+    for entry in entries or []:
         kind, policy_name = (entry.get('type', 'System'), entry['name']) if isinstance(entry, dict) else ('System', entry)
         if emu.store.find_policy(account, kind, policy_name) is None:
             raise ValueError(f'unknown {kind} policy {policy_name}')
-        role.attached[f'{kind}:{policy_name}'] = iso(at)
-    account.roles[name.lower()] = role
-    return {'role_name': role.name, 'arn': account.role_arn(role.name), 'role_id': role.role_id}
+        keys.append(f'{kind}:{policy_name}')
+    return keys
+
+
+def seed_user(emu: Emulator, args: dict) -> dict:
+    """A RAM user with (by default) one access key and the given policies; custom ``policy_document``s are created."""
+    account = _account(emu, args)
+    at = now()
+    for name, document in (args.get('policy_documents') or {}).items():
+        if name in account.policies:
+            raise ValueError(f'policy {name} already exists')
+        text = document if isinstance(document, str) else json.dumps(document)
+        account.policies[name] = new_policy(name, 'Custom', canonical_document(parse_document(text)), '', iso(at))
+    keys = _policy_refs(emu, account, args.get('policies'))
+    keys += [f'Custom:{name}' for name in args.get('policy_documents') or {}]
+    for kind in ('System', 'Custom'):
+        if sum(k.startswith(kind + ':') for k in keys) > MAX_ATTACHED[kind]:
+            raise ValueError(f'more than {MAX_ATTACHED[kind]} {kind} policies')
+    user = new_user(account, emu.store, args['name'], at, args.get('display_name', ''), args.get('comments', ''))
+    user.attached = {key: iso(at) for key in keys}
+    made = {'user_name': user.name, 'user_id': user.user_id, 'arn': account.user_arn(user.name),
+            'account_id': account.account_id}
+    if _bool(args, 'access_key') is not False:
+        key = new_access_key(emu.store, account, user, at)
+        made.update(access_key_id=key['AccessKeyId'], access_key_secret=key['AccessKeySecret'])
+    return made
 
 
 def create_key(emu: Emulator, args: dict) -> dict:
@@ -149,9 +181,9 @@ def add_account(emu: Emulator, args: dict) -> dict:
 
 
 def seed(emu: Emulator, data: dict) -> dict:
-    """Apply a seed document: accounts, roles, instances (a list of seed_instances bodies), kms_keys, secrets."""
+    """Apply a seed document: accounts, roles, users, instances (a list of seed_instances bodies), kms_keys, secrets."""
     made: dict[str, list] = {}
-    for kind, apply in (('accounts', add_account), ('roles', seed_role), ('instances', seed_instances),
+    for kind, apply in (('accounts', add_account), ('roles', seed_role), ('users', seed_user), ('instances', seed_instances),
                         ('kms_keys', create_key), ('secrets', create_secret)):
         made[kind] = [apply(emu, spec) for spec in data.get(kind, [])]
     return made
@@ -207,7 +239,11 @@ def _clear_faults(emu: Emulator, _args: dict) -> dict:
 
 
 _SETTINGS_TYPES = {'latency_ms': int, 'consistency_delay': float, 'credential_lifetime': int,
-                   'instance_boot_seconds': float, 'default_region': str, 'action_latency_ms': dict}
+                   'instance_boot_seconds': float, 'default_region': str, 'action_latency_ms': dict,
+                   'describe_ram_role_max_ids': int, 'attach_errors': str, 'throttle_status': int,
+                   'delete_conflict_seconds': float, 'client_token_processing_calls': int}
+_SETTINGS_CHOICES = {'describe_ram_role_max_ids': (50, 100), 'attach_errors': ('call', 'rows'),
+                     'throttle_status': (400, 429)}
 
 
 def _settings(emu: Emulator, args: dict) -> dict:
@@ -218,6 +254,8 @@ def _settings(emu: Emulator, args: dict) -> dict:
         value = _SETTINGS_TYPES[key](value)
         if key == 'credential_lifetime' and value < 60:
             raise ValueError('credential_lifetime must be at least 60 seconds')
+        if key in _SETTINGS_CHOICES and value not in _SETTINGS_CHOICES[key]:
+            raise ValueError(f'{key} must be one of {", ".join(map(str, _SETTINGS_CHOICES[key]))}')
         if key == 'action_latency_ms':
             value = {str(k): int(v) for k, v in value.items()}
         setattr(settings, key, value)
@@ -289,6 +327,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ('POST', 'instances'): seed_instances,
     ('GET', 'instances'): _list_instances,
     ('POST', 'roles'): seed_role,
+    ('POST', 'users'): seed_user,
     ('POST', 'seed'): seed,
     ('GET', 'calls'): _calls,
     ('POST', 'calls/clear'): _clear_calls,

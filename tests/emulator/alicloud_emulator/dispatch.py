@@ -16,7 +16,7 @@ from .api import Caller, Context, Product
 from .clock import now, parse_iso, request_id
 from .ecs import ECS
 from .errors import ApiError, missing
-from .faults import Fault
+from .faults import BODY_KINDS, Fault
 from .kms import KMS
 from .params import Params, parse_pairs
 from .ram import RAM
@@ -71,9 +71,10 @@ async def apply_faults(emu: Emulator, product: str, action: str) -> Fault | None
     return fault
 
 
-def fault_error(fault: Fault) -> ApiError:
+def fault_error(fault: Fault, product: str, throttle_status: int) -> ApiError:
     headers = {'x-acs-retry-after': str(fault.retry_after)} if fault.retry_after else {}
-    return ApiError(fault.code, fault.message, fault.status, headers)
+    code, status, message = fault.answer(product, throttle_status)
+    return ApiError(code, message, status, headers)
 
 
 # ------------------------------------------------------------------------------------ authentication
@@ -94,6 +95,10 @@ def _lookup_secret(emu: Emulator, access_key_id: str) -> tuple[Caller, str]:
     if owner is not None:
         account = store.accounts[owner]
         return Caller(account, access_key_id), account.access_keys[access_key_id]
+    if access_key_id in store.user_keys:
+        account_id, user_name = store.user_keys[access_key_id]
+        user = store.accounts[account_id].users[user_name]
+        return Caller(store.accounts[account_id], access_key_id, user=user), user.access_keys[access_key_id]['secret']
     cred = store.credentials.get(access_key_id)
     if cred is not None and cred.account_id in store.accounts:
         return Caller(store.accounts[cred.account_id], access_key_id, cred), cred.secret
@@ -134,7 +139,9 @@ def authenticate(emu: Emulator, req: RawRequest, query: list[tuple[str, str]], v
         nonce = values['SignatureNonce']
     cred = caller.credential
     if cred is not None:
-        if not token or not constant_time_in(token, [cred.token]):
+        if not token:
+            raise ApiError('MissingSecurityToken', 'SecurityToken is mandatory for this action.')
+        if not constant_time_in(token, [cred.token]):
             raise ApiError('InvalidSecurityToken.MismatchWithAccessKey', 'Specified SecurityToken mismatch with the AccessKey.')
         if cred.expiration <= at:
             raise ApiError('InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.')
@@ -178,7 +185,7 @@ async def handle_api(emu: Emulator, req: RawRequest) -> Reply | None:
                 _log(emu, product, action, values, logged, 0, 'ConnectionDropped')
                 return None
             if fault.kind in ('throttle', 'error'):
-                raise fault_error(fault)
+                raise fault_error(fault, product.name, emu.store.settings.throttle_status)
         started = time.perf_counter()
         try:
             at = now()
@@ -193,6 +200,10 @@ async def handle_api(emu: Emulator, req: RawRequest) -> Reply | None:
             logged['duration_ms'] = round((time.perf_counter() - started) * 1000, 3)
         reply = Reply(200, {'RequestId': rid, **result}, headers)
         code = None
+        if fault is not None and fault.kind in BODY_KINDS:  # the call happened; its answer is unreadable
+            text = json.dumps(reply.body)
+            reply = Reply(200, '' if fault.kind == 'empty_body' else text[:max(1, len(text) // 2)], headers)
+            code = 'UnreadableBody'
     except ApiError as exc:
         region = values.get('RegionId') or emu.store.settings.default_region
         body = {'RequestId': rid, 'HostId': product.host_id(region) if product else '127.0.0.1',

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import itertools
 import json
+import re
 
 from .api import Context, Product
 from .clock import iso_minutes, random_digits, random_lower
@@ -99,8 +100,8 @@ def instance_view(inst: Instance, at: float) -> dict:
         'VpcAttributes': {'VpcId': inst.vpc_id, 'VSwitchId': inst.vswitch_id, 'NatIpAddress': '',
                           'PrivateIpAddress': {'IpAddress': [inst.private_ip] if vpc else []}},
         'InnerIpAddress': {'IpAddress': [] if vpc else [inst.private_ip]},
-        'PublicIpAddress': {'IpAddress': []},
         'EipAddress': {'AllocationId': '', 'IpAddress': '', 'InternetChargeType': '', 'IsSupportUnassociate': True},
+        'PublicIpAddress': {'IpAddress': []},
         'SecurityGroupIds': {'SecurityGroupId': list(inst.security_group_ids)},
         'Tags': {'Tag': [dict(t) for t in inst.tags]},
         'MetadataOptions': {'HttpEndpoint': inst.http_endpoint, 'HttpTokens': inst.http_tokens,
@@ -146,6 +147,17 @@ def _instance_arns(ctx: Context) -> list[str]:
     return [prefix + i for i in ids] or [prefix + '*']
 
 
+WHOLE_CALL_STATUS = {NOT_FOUND[0]: 404, CLASSIC[0]: 403}
+
+
+def _instance_error(ctx: Context, inst: Instance | None) -> tuple[str, str] | None:
+    """A missing or classic instance: the whole call fails (reference 0b.5) unless ``attach_errors`` is ``rows``."""
+    error = NOT_FOUND if inst is None else CLASSIC if inst.network_type != 'vpc' else None
+    if error is not None and ctx.settings.attach_errors != 'rows':
+        raise ApiError(*error, WHOLE_CALL_STATUS[error[0]])
+    return error
+
+
 def _result(instance_id: str, error: tuple[str, str] | None, ok_message: str) -> dict:
     code, message = error or (OK_CODE, ok_message)
     return {'InstanceId': instance_id, 'Success': error is None, 'Code': code, 'Message': message}
@@ -162,14 +174,12 @@ def attach_instance_ram_role(ctx: Context) -> dict:
     if policy is not None:
         parse_document(policy, code='InvalidParameter')
     role = ecs_role(ctx, name, 404)
+    found = [(instance_id, _find(ctx, instance_id, region)) for instance_id in ids]
+    errors = [_instance_error(ctx, inst) for dummy, inst in found]  # every id checked before any binding
     results = []
-    for instance_id in ids:
-        inst = _find(ctx, instance_id, region)
-        error = None
-        if inst is None:
-            error = NOT_FOUND
-        elif inst.network_type != 'vpc':
-            error = CLASSIC
+    for (instance_id, inst), error in zip(found, errors):
+        if error is not None:
+            pass
         elif inst.ram_role:
             error = ALREADY_ATTACHED
         else:
@@ -188,15 +198,13 @@ def detach_instance_ram_role(ctx: Context) -> dict:
     if name:
         ctx.authorize('ram:PassRole', [ctx.account.role_arn(name)], 'InvalidUser.PassRoleForbidden',
                       'The RAM user does not have the privilege to pass a RAM role.')
+    found = [(instance_id, _find(ctx, instance_id, region)) for instance_id in ids]
+    errors = [_instance_error(ctx, inst) for dummy, inst in found]
     results = []
-    for instance_id in ids:
-        inst = _find(ctx, instance_id, region)
-        error = None
+    for (instance_id, inst), error in zip(found, errors):
         detached = []
-        if inst is None:
-            error = NOT_FOUND
-        elif inst.network_type != 'vpc':
-            error = CLASSIC
+        if error is not None:
+            pass
         elif not inst.ram_role:
             error = NOT_ATTACHED
         elif name and inst.ram_role.lower() != name.lower():
@@ -215,8 +223,10 @@ def detach_instance_ram_role(ctx: Context) -> dict:
 def describe_instance_ram_role(ctx: Context) -> dict:
     p = ctx.params
     region = p.str('RegionId', required=True)
-    ids = _instance_ids(p, required=False)
+    ids = p.id_list('InstanceIds', ctx.settings.describe_ram_role_max_ids, *MALFORMED_IDS, required=False)
     name = p.str('RamRoleName')
+    if name and ctx.store.find_role(ctx.account, name) is None:  # reference 0b.4: "no instance holds it"
+        raise ApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', 404)
     if ids is None and not name:
         raise ApiError('InvalidParameter.AllEmpty', 'At least one of InstanceIds and RamRoleName must be specified.', 403)
     size = p.int('PageSize', 10, 1, 50)
@@ -258,14 +268,22 @@ def _decode_token(token: str) -> int:
 
 def _describe_filter(p: Params):
     wanted = {field: p.str(param) for field, param in (
-        ('vpc_id', 'VpcId'), ('vswitch_id', 'VSwitchId'), ('zone_id', 'ZoneId'), ('name', 'InstanceName'),
+        ('vpc_id', 'VpcId'), ('vswitch_id', 'VSwitchId'), ('zone_id', 'ZoneId'),
         ('network_type', 'InstanceNetworkType'), ('instance_type', 'InstanceType'), ('image_id', 'ImageId'))}
     wanted = {k: v for k, v in wanted.items() if v is not None}
-    status = p.choice('Status', STATUSES)
+    status = p.str('Status')
+    if status is not None and status not in STATUSES:  # reference 0b.12
+        raise ApiError('InvalidStatus.NotFound', 'The specified Status is not found.', 404)
+    if wanted.get('network_type') not in (None, 'vpc', 'classic'):
+        raise ApiError('InvalidNetworkType.NotFound', 'The specified InstanceNetworkType is not found.', 404)
+    name = p.str('InstanceName')
+    name_re = re.compile('^' + '.*'.join(map(re.escape, name.split('*'))) + '$', re.DOTALL) if name else None
     tags = [(t.get('Key'), t.get('Value')) for t in p.repeat_struct('Tag') if t.get('Key')]
 
     def keep(inst: Instance, at: float) -> bool:
         if any(getattr(inst, k) != v for k, v in wanted.items()):
+            return False
+        if name_re is not None and not name_re.match(inst.name):
             return False
         if status is not None and inst.current_status(at) != status:
             return False
@@ -273,19 +291,21 @@ def _describe_filter(p: Params):
     return keep
 
 
-@ECS.action('DescribeInstances', _instance_arns)
+@ECS.action('DescribeInstances')  # authorized per instance: a caller without permission gets an empty list
 def describe_instances(ctx: Context) -> dict:
     p = ctx.params
     region = p.str('RegionId', required=True)
-    ids = _instance_ids(p, required=False)
+    ids = None if p.str('InstanceIds') == '[]' else _instance_ids(p, required=False)  # "[]": no filter (0b.12)
     keep = _describe_filter(p)
     pool = (ctx.store.instances[i] for i in ids if i in ctx.store.instances) if ids is not None \
         else ctx.store.instances.values()
     account_id = ctx.account.account_id
-    found = [i for i in pool if i.account_id == account_id and i.region_id == region and keep(i, ctx.now)]
+    prefix = f'acs:ecs:{region}:{account_id}:instance/'
+    found = [i for i in pool if i.account_id == account_id and i.region_id == region and keep(i, ctx.now)
+             and ctx.allowed('ecs:DescribeInstances', prefix + i.instance_id)]
     body = {'TotalCount': len(found)}
     if 'NextToken' in p or 'MaxResults' in p:
-        size = p.int('MaxResults', 10, 1, 100)
+        size = min(max(p.int('MaxResults', 10), 10), 100)  # clamped, not refused (reference 0b.12)
         start = _decode_token(p.str('NextToken')) if 'NextToken' in p else 0
     else:
         size = p.int('PageSize', 10, 1, 100)
@@ -298,8 +318,23 @@ def describe_instances(ctx: Context) -> dict:
     return body
 
 
+def _http_tokens(p: Params) -> str | None:
+    value = p.str('HttpTokens')
+    if value is not None and value not in ('optional', 'required'):  # reference 0b.13
+        raise ApiError('InvalidHttpTokens.NotSupported', f'The specified HttpTokens "{value}" is not supported.')
+    return value
+
+
 def _run_fingerprint(p: Params) -> str:
     return hashlib.sha256(json.dumps(sorted((k, v) for k, v in p.values.items() if k != 'ClientToken')).encode()).hexdigest()
+
+
+def _still_processing(entry: dict) -> None:
+    """The ``client_token_processing_calls`` setting: the instances exist, but the next N answers for this ClientToken
+    say the first request is still in flight (reference 0b.3)."""
+    if entry.get('processing', 0) > 0:
+        entry['processing'] -= 1
+        raise ApiError('LastTokenProcessing', 'The last token request is processing.', 400)
 
 
 @ECS.action('RunInstances', _instance_arns)
@@ -318,6 +353,7 @@ def run_instances(ctx: Context) -> dict:
             if previous['fingerprint'] != _run_fingerprint(p):
                 raise ApiError('IdempotentParameterMismatch',
                                'The request uses the same client token as a previous, but non-identical request.')
+            _still_processing(previous)
             return {'InstanceIdSets': {'InstanceIdSet': list(previous['ids'])}, 'OrderId': previous['order'], 'TradePrice': 0.0}
     role = ecs_role(ctx, p.str('RamRoleName'), 401) if 'RamRoleName' in p else None
     tags = [t for t in p.repeat_struct('Tag') if t.get('Key')]
@@ -327,25 +363,33 @@ def run_instances(ctx: Context) -> dict:
         'zone_id': p.str('ZoneId'), 'vswitch_id': vswitch_id, 'image_id': image_id, 'instance_type': instance_type,
         'security_group_ids': groups, 'tags': tags, 'status': 'Pending',
         'running_at': ctx.now + ctx.settings.instance_boot_seconds,
-        'http_tokens': p.choice('HttpTokens', ('optional', 'required'), 'optional'),
+        'http_tokens': _http_tokens(p) or 'optional',
         'http_endpoint': p.choice('HttpEndpoint', ('enabled', 'disabled'), 'enabled'),
         'ram_role': role.name if role else '',
     }
     ids = [new_instance(ctx.store, account.account_id, region, ctx.now, **fields).instance_id for dummy in range(amount)]
     order = random_digits(15)
     if token:
-        account.client_tokens[token] = {'fingerprint': _run_fingerprint(p), 'ids': ids, 'order': order}
+        account.client_tokens[token] = {'fingerprint': _run_fingerprint(p), 'ids': ids, 'order': order,
+                                        'processing': ctx.settings.client_token_processing_calls}
+        _still_processing(account.client_tokens[token])
     return {'InstanceIdSets': {'InstanceIdSet': ids}, 'OrderId': order, 'TradePrice': 0.0}
 
 
-def _deletable(ctx: Context, ids: list[str], region: str | None) -> list[Instance]:
+IDS_NOT_FOUND = ('InvalidInstanceIds.NotFound', 'The specified InstanceIds does not exist.')
+
+
+def _deletable(ctx: Context, ids: list[str], region: str | None, not_found: tuple[str, str]) -> list[Instance]:
     force = ctx.params.bool('Force', False)
     found = []
     for instance_id in ids:
         inst = _find(ctx, instance_id, region)
         if inst is None:
-            raise ApiError(*NOT_FOUND, 404)
-        if inst.current_status(ctx.now) != 'Stopped' and not force:
+            raise ApiError(*not_found, 404)
+        status = inst.current_status(ctx.now)
+        if status in ('Pending', 'Starting'):  # even with Force (reference 0b.2)
+            raise ApiError('IncorrectInstanceStatus.Initializing', 'The specified instance is in initializing status.', 403)
+        if status != 'Stopped' and not force:
             raise ApiError('IncorrectInstanceStatus',
                            'The current status of the resource does not support this operation.', 403)
         found.append(inst)
@@ -354,7 +398,7 @@ def _deletable(ctx: Context, ids: list[str], region: str | None) -> list[Instanc
 
 @ECS.action('DeleteInstance', _instance_arns)
 def delete_instance(ctx: Context) -> dict:
-    for inst in _deletable(ctx, [ctx.params.str('InstanceId', required=True)], None):
+    for inst in _deletable(ctx, [ctx.params.str('InstanceId', required=True)], None, NOT_FOUND):
         ctx.store.remove_instance(inst)
     return {}
 
@@ -367,7 +411,7 @@ def delete_instances(ctx: Context) -> dict:
         raise missing('InstanceId.1')
     if len(ids) > MAX_IDS:
         raise invalid('InstanceId', f'At most {MAX_IDS} instances per call.')
-    for inst in _deletable(ctx, ids, region):
+    for inst in _deletable(ctx, ids, region, IDS_NOT_FOUND):
         ctx.store.remove_instance(inst)
     return {}
 
@@ -377,7 +421,7 @@ def modify_instance_metadata_options(ctx: Context) -> dict:
     p = ctx.params
     region = p.str('RegionId', required=True)
     instance_id = p.str('InstanceId', required=True)
-    tokens = p.choice('HttpTokens', ('optional', 'required'))
+    tokens = _http_tokens(p)
     endpoint = p.choice('HttpEndpoint', ('enabled', 'disabled'))
     hop_limit = p.int('HttpPutResponseHopLimit', None, 1, 64)
     tags = p.choice('InstanceMetadataTags', ('enabled', 'disabled'))

@@ -1,19 +1,28 @@
 # Copyright (c) 2026 alicloud.instance_ram contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Injected faults, off by default: throttling, 5xx, dropped connections, slow responses."""
+"""Injected faults, off by default: throttling, 5xx, dropped connections, slow responses, unreadable 200s.
+
+A throttle fault without an explicit code answers as the product does: KMS ``Rejected.Throttling`` (HTTP 429, the
+KMS FAQ), every other product ``Throttling`` with the ``throttle_status`` setting (400 by older gateways, 429 by
+newer ones; reference 0b.1). ``empty_body`` / ``truncated_body`` run the call (its effect happens) and answer
+HTTP 200 with an empty or cut-off JSON body (reference 0b.16).
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-KINDS = ('throttle', 'error', 'drop', 'delay')
+KINDS = ('throttle', 'error', 'drop', 'delay', 'empty_body', 'truncated_body')
+BODY_KINDS = ('empty_body', 'truncated_body')
 _DEFAULTS = {
-    'throttle': ('Throttling', 400),
     'error': ('InternalError', 500),
 }
+KMS_THROTTLING = 'Rejected.Throttling'
 MESSAGES = {
     'Throttling': 'Request was denied due to request throttling.',
     'Throttling.User': 'Request was denied due to user flow control.',
     'Throttling.Api': 'Request was denied due to api flow control.',
+    'Throttling.Resource': 'Request was denied due to resource flow control.',
+    KMS_THROTTLING: 'QPS Limit Exceeded',
     'InternalError': 'The request processing has failed due to some unknown error, exception or failure.',
     'ServiceUnavailable': 'The request has failed due to a temporary failure of the server.',
 }
@@ -31,6 +40,12 @@ class Fault:
     message: str | None = None
     retry_after: int | None = None  # x-acs-retry-after header value (the SDK reads it as milliseconds)
     delay_ms: int = 0
+
+    def answer(self, product: str, throttle_status: int) -> tuple[str, int, str]:
+        """Code, HTTP status and message of an error fault on a call of ``product``."""
+        code = self.code or (KMS_THROTTLING if product.upper() == 'KMS' else 'Throttling')
+        status = self.status or (429 if code == KMS_THROTTLING else throttle_status)
+        return code, status, self.message or MESSAGES.get(code, code)
 
     def matches(self, product: str, action: str) -> bool:
         return (self.action in ('*', action)) and (self.product is None or self.product.lower() == product.lower())
@@ -53,7 +68,7 @@ class Faults:
         if code == 'ServiceUnavailable' and status is None:
             status = 503
         fault = Fault(self._next_id, kind, action, product, count, code, status or default_status,
-                      message or MESSAGES.get(code or '', code), retry_after, int(delay_ms))
+                      message or (MESSAGES.get(code, code) if code else None), retry_after, int(delay_ms))
         self._next_id += 1
         self.rules.append(fault)
         return fault

@@ -190,8 +190,16 @@ def _key_arns(ctx: Context, ref: str | None = None) -> list[str]:
         return [_arn(ctx, f'key/{_key_ref(ref)}')]
 
 
+def _secret_name(ref: str) -> str:
+    """GetSecretValue takes a secret name or its ARN (reference 0b.14)."""
+    if ref.startswith('acs:kms:'):
+        resource = ref.split(':', 5)[-1]
+        return resource[len('secret/'):] if resource.startswith('secret/') else resource
+    return ref
+
+
 def _secret_arns(ctx: Context) -> list[str]:
-    return [_arn(ctx, f'secret/{ctx.params.str("SecretName") or "*"}')]
+    return [_arn(ctx, f'secret/{_secret_name(ctx.params.str("SecretName") or "*")}')]
 
 
 def _context(ctx: Context) -> dict:
@@ -263,6 +271,10 @@ def list_aliases(ctx: Context) -> dict:
 def encrypt(ctx: Context) -> dict:
     key = resolve_key(ctx, ctx.params.str('KeyId', required=True))
     plaintext = ctx.params.str('Plaintext', required=True, max_len=PLAINTEXT_MAX)
+    try:  # Plaintext must be Base64 (reference 0b.14); Decrypt returns it as sent
+        base64.b64decode(plaintext, validate=True)
+    except ValueError:
+        raise invalid('Plaintext', 'It must be Base64-encoded.') from None
     blob = encrypt_blob(key, plaintext.encode(), _context(ctx))
     return {'CiphertextBlob': blob, 'KeyId': key.key_id, 'KeyVersionId': key.primary_version}
 
@@ -317,7 +329,7 @@ def create_secret(ctx: Context) -> dict:
 @KMS.action('GetSecretValue', _secret_arns)
 def get_secret_value(ctx: Context) -> dict:
     p = ctx.params
-    secret = ctx.account.secrets.get(f'{ctx.region()}:{p.str("SecretName", required=True)}')
+    secret = ctx.account.secrets.get(f'{ctx.region()}:{_secret_name(p.str("SecretName", required=True))}')
     if secret is None:
         raise ApiError('Forbidden.ResourceNotFound', 'Resource not found.', 404)
     version_id = p.str('VersionId')

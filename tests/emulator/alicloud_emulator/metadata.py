@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .clock import iso, now, random_alnum, request_id
 from .dispatch import RawRequest, Reply, apply_faults
+from .faults import BODY_KINDS
 from .ecs import ECS_SERVICE
 from .policy import trust_allows
 from .store import Instance, Store, TempCredential
@@ -102,8 +103,8 @@ def _issue_token(store: Store, inst: Instance, headers, at: float) -> Reply:
 def _token_error(store: Store, inst: Instance, headers, at: float) -> Reply | None:
     token = headers.get(TOKEN_HEADER)
     if token is None:
-        if inst.http_tokens == 'required':
-            return _text(401, 'This instance requires a metadata token (security hardening mode).')
+        if inst.http_tokens == 'required':  # 403, as the ECS user guide documents (reference 0b.9)
+            return _text(403, 'This instance requires a metadata token (security hardening mode).')
         return None
     owner, expires = store.imds_tokens.get(token, (None, 0.0))
     if owner != inst.instance_id or expires <= at:
@@ -147,12 +148,16 @@ async def handle_metadata(emu: Emulator, req: RawRequest, instance_id: str | Non
     action = _action(req.method, path)
     fault = await apply_faults(emu, 'IMDS', action)
     started = time.perf_counter()
-    if fault is None or fault.kind == 'delay':
+    if fault is None or fault.kind in ('delay',) + BODY_KINDS:
         reply = serve(emu.store, instance_id, req.method, path, req.headers, now())
+        if fault is not None and fault.kind in BODY_KINDS and reply.status == 200:
+            text = reply.encoded().decode()
+            reply = _text(200, '' if fault.kind == 'empty_body' else text[:max(1, len(text) // 2)])
     elif fault.kind == 'drop':
         reply = None
     else:
-        reply = _text(fault.status, fault.message)
+        dummy, status, message = fault.answer('IMDS', emu.store.settings.throttle_status)
+        reply = _text(status, message)
     emu.calllog.record('IMDS', action, {'InstanceId': instance_id, 'Path': path},
                        status=reply.status if reply else 0, code=None if reply and reply.status == 200 else 'MetadataError',
                        request_id=request_id(), access_key_id=None, account_id=None, principal=f'instance/{instance_id}',

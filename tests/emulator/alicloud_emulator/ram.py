@@ -1,6 +1,6 @@
 # Copyright (c) 2026 alicloud.instance_ram contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""RAM 2015-05-01: roles, custom and system policies, policy versions, attachments."""
+"""RAM 2015-05-01: roles, users and their access keys, custom and system policies, policy versions, attachments."""
 from __future__ import annotations
 
 import base64
@@ -9,11 +9,11 @@ import json
 import re
 
 from .api import Context, Product
-from .clock import iso, random_digits
+from .clock import iso, random_alnum, random_digits
 from .errors import ApiError, invalid
 from .params import Params
 from .policy import parse_document
-from .store import Policy, PolicyVersion, Role, new_policy
+from .store import Policy, PolicyVersion, Role, User, new_policy
 
 RAM = Product('RAM', '2015-05-01', 'ram', 'NoPermission',
               'You are not authorized to do this action. You should be authorized by RAM.', 'ram.aliyuncs.com')
@@ -21,10 +21,13 @@ RAM = Product('RAM', '2015-05-01', 'ram', 'NoPermission',
 MAX_ROLES = 1000
 MAX_CUSTOM_POLICIES = 1500
 MAX_POLICY_VERSIONS = 5
-MAX_ATTACHED = {'System': 20, 'Custom': 5}
+MAX_ATTACHED = {'System': 20, 'Custom': 10}  # per role (RAM limits page, 2025-12; reference 0b.11), also per user
+MAX_USERS = 1000
+MAX_USER_ACCESS_KEYS = 2
 TRUST_DOCUMENT_MAX = 2048
 POLICY_DOCUMENT_MAX = 6144
 _ROLE_NAME_RE = re.compile(r'^[A-Za-z0-9.\-]+$')
+_USER_NAME_RE = re.compile(r'^[A-Za-z0-9._\-]+$')
 _POLICY_NAME_RE = re.compile(r'^[A-Za-z0-9\-]+$')
 _VERSION_RE = re.compile(r'^v[1-9][0-9]*$')
 
@@ -41,6 +44,10 @@ def _name(params: Params, field: str, kind: str, pattern: re.Pattern, max_len: i
 
 def role_name(params: Params, field: str = 'RoleName') -> str:
     return _name(params, field, 'RoleName', _ROLE_NAME_RE, 64)
+
+
+def user_name(params: Params) -> str:
+    return _name(params, 'UserName', 'UserName', _USER_NAME_RE, 64)
 
 
 def policy_name(params: Params) -> str:
@@ -124,9 +131,16 @@ def _policy_version(policy: Policy, version_id: str) -> PolicyVersion:
     return version
 
 
-def _attachments(ctx: Context, policy: Policy) -> int:
+def _attachments(ctx: Context, policy: Policy, kinds: tuple[str, ...] = ('roles', 'users')) -> int:
     key = f'{policy.type}:{policy.name}'
-    return sum(1 for role in ctx.account.roles.values() if key in role.attached)
+    return sum(1 for kind in kinds for entity in getattr(ctx.account, kind).values() if key in entity.attached)
+
+
+def get_user(ctx: Context, name: str) -> User:
+    user = ctx.store.find_user(ctx.account, name)
+    if user is None:
+        raise ApiError('EntityNotExist.User', 'The user does not exist.', 404)
+    return user
 
 
 # ------------------------------------------------------------------------------------ views
@@ -237,7 +251,8 @@ def update_role(ctx: Context) -> dict:
 @RAM.action('DeleteRole', _role_arn)
 def delete_role(ctx: Context) -> dict:
     role = get_role(ctx, role_name(ctx.params))
-    if role.attached:
+    detached = ctx.store.detached_at.get((ctx.account.account_id, f'Role:{role.name.lower()}'), float('-inf'))
+    if role.attached or ctx.now < detached + ctx.settings.delete_conflict_seconds:  # reference 0b.7
         raise ApiError('DeleteConflict.Role.Policy',
                        'The role CAN NOT has any attached policy while deleting the role.', 409)
     del ctx.account.roles[role.name.lower()]
@@ -258,38 +273,33 @@ def list_roles(ctx: Context) -> dict:
 
 
 # ------------------------------------------------------------------------------------ attachments
-@RAM.action('AttachPolicyToRole', _role_and_policy_arns)
-def attach_policy_to_role(ctx: Context) -> dict:
+def _attach(ctx: Context, entity: Role | User, kind_name: str) -> None:
     p = ctx.params
     kind = policy_type(p)
-    name = policy_name(p)
-    role = get_role(ctx, role_name(p))
-    policy = get_policy(ctx, kind, name)
+    policy = get_policy(ctx, kind, policy_name(p))
     key = f'{kind}:{policy.name}'
-    if key in role.attached:
-        raise ApiError('EntityAlreadyExists.Role.Policy', 'The policy has already been attached to the role.', 409)
-    if sum(1 for k in role.attached if k.startswith(f'{kind}:')) >= MAX_ATTACHED[kind]:
-        raise ApiError('LimitExceeded.Role.Policy', 'The count of policies attached to the role beyond the current limits.', 409)
-    role.attached[key] = iso(ctx.now)
-    return {}
+    if key in entity.attached:
+        raise ApiError(f'EntityAlreadyExists.{kind_name}.Policy',
+                       f'The policy has already been attached to the {kind_name.lower()}.', 409)
+    if sum(1 for k in entity.attached if k.startswith(f'{kind}:')) >= MAX_ATTACHED[kind]:
+        raise ApiError(f'LimitExceeded.{kind_name}.Policy',
+                       f'The count of policies attached to the {kind_name.lower()} beyond the current limits.', 409)
+    entity.attached[key] = iso(ctx.now)
 
 
-@RAM.action('DetachPolicyFromRole', _role_and_policy_arns)
-def detach_policy_from_role(ctx: Context) -> dict:
+def _detach(ctx: Context, entity: Role | User, kind_name: str) -> None:
     p = ctx.params
     kind = policy_type(p)
     name = policy_name(p)
-    role = get_role(ctx, role_name(p))
-    if role.attached.pop(f'{kind}:{name}', None) is None:
-        raise ApiError('EntityNotExist.Role.Policy', 'The policy is not attached to the role.', 404)
-    return {}
+    if entity.attached.pop(f'{kind}:{name}', None) is None:
+        raise ApiError(f'EntityNotExist.{kind_name}.Policy', f'The policy is not attached to the {kind_name.lower()}.', 404)
+    ctx.store.detached_at[(ctx.account.account_id, f'{kind_name}:{entity.name.lower()}')] = ctx.now
+    ctx.store.detached_at[(ctx.account.account_id, f'policy:{kind}:{name}')] = ctx.now
 
 
-@RAM.action('ListPoliciesForRole', _role_arn)
-def list_policies_for_role(ctx: Context) -> dict:
-    role = get_role(ctx, role_name(ctx.params))
+def _attached_views(ctx: Context, entity: Role | User) -> dict:
     views = []
-    for key, attach_date in role.attached.items():
+    for key, attach_date in entity.attached.items():
         kind, dummy, name = key.partition(':')
         policy = ctx.store.find_policy(ctx.account, kind, name)
         if policy is not None:
@@ -353,8 +363,11 @@ def list_entities_for_policy(ctx: Context) -> dict:
     roles = [{'RoleName': role.name, 'RoleId': role.role_id, 'Arn': ctx.account.role_arn(role.name),
               'Description': role.description, 'AttachDate': role.attached[key]}
              for role in sorted(ctx.account.roles.values(), key=lambda r: r.name.lower()) if key in role.attached]
-    # the emulator has no RAM users or groups: those lists are always empty
-    return {'Roles': {'Role': roles}, 'Users': {'User': []}, 'Groups': {'Group': []}}
+    users = [{'UserName': user.name, 'UserId': user.user_id, 'DisplayName': user.display_name,
+              'AttachDate': user.attached[key]}
+             for user in sorted(ctx.account.users.values(), key=lambda u: u.name.lower()) if key in user.attached]
+    # the emulator has no RAM groups: that list is always empty
+    return {'Roles': {'Role': roles}, 'Users': {'User': users}, 'Groups': {'Group': []}}
 
 
 @RAM.action('UpdatePolicyDescription', _policy_arn)
@@ -368,7 +381,11 @@ def update_policy_description(ctx: Context) -> dict:
 @RAM.action('DeletePolicy', _policy_arn)
 def delete_policy(ctx: Context) -> dict:
     policy = _custom_policy(ctx)
-    if _attachments(ctx, policy):
+    detached = ctx.store.detached_at.get((ctx.account.account_id, f'policy:Custom:{policy.name}'), float('-inf'))
+    if _attachments(ctx, policy, ('users',)) or ctx.now < detached + ctx.settings.delete_conflict_seconds:
+        raise ApiError('DeleteConflict.Policy.User',
+                       'The policy CAN NOT be deleted while it is attached to any user.', 409)
+    if _attachments(ctx, policy, ('roles',)):  # undocumented code for roles: README, assumptions
         raise ApiError('DeleteConflict.Policy.Role',
                        'The policy CAN NOT be deleted while it is attached to a role.', 409)
     if len(policy.versions) > 1 and not ctx.params.bool('CascadingDelete', False):
@@ -432,3 +449,126 @@ def set_default_policy_version(ctx: Context) -> dict:
     policy.default_version = version.version_id
     policy.update_date = iso(ctx.now)
     return {}
+
+
+# ------------------------------------------------------------------------------------ users and access keys
+def _user_arn(ctx: Context) -> list[str]:
+    return [ctx.account.user_arn(ctx.params.str('UserName') or '*')]
+
+
+def _user_and_policy_arns(ctx: Context) -> list[str]:
+    return _user_arn(ctx) + _policy_arn(ctx)
+
+
+def user_view(user: User, full: bool = True) -> dict:
+    view = {'UserId': user.user_id, 'UserName': user.name, 'DisplayName': user.display_name,
+            'Comments': user.comments, 'Email': user.email, 'MobilePhone': user.mobile_phone,
+            'CreateDate': user.create_date}
+    if full:
+        view['UpdateDate'] = user.update_date
+    return view
+
+
+def new_user(account, store, name: str, at: float, display_name: str = '', comments: str = '', email: str = '',
+             mobile_phone: str = '') -> User:
+    """Create a RAM user (the API and the control plane)."""
+    if store.find_user(account, name):
+        raise ApiError('EntityAlreadyExists.User', 'The user does already EXIST.', 409)
+    if len(account.users) >= MAX_USERS:
+        raise ApiError('LimitExceeded.User', 'The count of users beyond the current limits.', 409)
+    created = iso(at)
+    account.user_seq += 1
+    user = User(user_id=random_digits(16), name=name, display_name=display_name or name, comments=comments,
+                email=email, mobile_phone=mobile_phone, create_date=created, update_date=created,
+                seq=account.user_seq)
+    account.users[name.lower()] = user
+    return user
+
+
+def new_access_key(store, account, user: User, at: float) -> dict:
+    if len(user.access_keys) >= MAX_USER_ACCESS_KEYS:
+        raise ApiError('LimitExceeded.User.AccessKey', 'The count of AccessKeys of the user beyond the current limits.', 409)
+    key_id, secret = 'LTAI5t' + random_alnum(18), random_alnum(30)
+    store.add_user_key(account, user, key_id, secret, iso(at))
+    return {'AccessKeyId': key_id, 'AccessKeySecret': secret, 'Status': 'Active', 'CreateDate': iso(at)}
+
+
+@RAM.action('CreateUser', _user_arn)
+def create_user(ctx: Context) -> dict:
+    p = ctx.params
+    name = user_name(p)
+    display = p.str('DisplayName', name, max_len=128, code='InvalidParameter.DisplayName.Length')
+    comments = p.str('Comments', '', max_len=128, code='InvalidParameter.Comments.Length')
+    user = new_user(ctx.account, ctx.store, name, ctx.now, display, comments, p.str('Email', ''), p.str('MobilePhone', ''))
+    return {'User': user_view(user, full=False)}
+
+
+@RAM.action('GetUser', _user_arn)
+def get_user_action(ctx: Context) -> dict:
+    return {'User': {**user_view(get_user(ctx, user_name(ctx.params))), 'LastLoginDate': ''}}
+
+
+@RAM.action('ListUsers', lambda ctx: [ctx.account.user_arn('*')])
+def list_users(ctx: Context) -> dict:
+    users = sorted(ctx.account.users.values(), key=lambda u: u.seq)
+    page, paging = marker_page(users, [(u.seq,) for u in users], ctx.params)
+    return {'Users': {'User': [user_view(u) for u in page]}, **paging}
+
+
+@RAM.action('DeleteUser', _user_arn)
+def delete_user(ctx: Context) -> dict:
+    user = get_user(ctx, user_name(ctx.params))
+    if user.access_keys:
+        raise ApiError('DeleteConflict.User.AccessKey', 'The user CAN NOT has any access key while deleting the user.', 409)
+    if user.attached:
+        raise ApiError('DeleteConflict.User.Policy', 'The user CAN NOT has any attached policy while deleting the user.', 409)
+    del ctx.account.users[user.name.lower()]
+    return {}
+
+
+@RAM.action('CreateAccessKey', _user_arn)
+def create_access_key(ctx: Context) -> dict:
+    return {'AccessKey': new_access_key(ctx.store, ctx.account, get_user(ctx, user_name(ctx.params)), ctx.now)}
+
+
+@RAM.action('ListAccessKeys', _user_arn)
+def list_access_keys(ctx: Context) -> dict:
+    user = get_user(ctx, user_name(ctx.params))
+    rows = [{'AccessKeyId': k, 'Status': v['status'], 'CreateDate': v['create_date']} for k, v in user.access_keys.items()]
+    return {'AccessKeys': {'AccessKey': rows}}
+
+
+@RAM.action('DeleteAccessKey', _user_arn)
+def delete_access_key(ctx: Context) -> dict:
+    user = get_user(ctx, user_name(ctx.params))
+    key_id = ctx.params.str('UserAccessKeyId', required=True)
+    if key_id not in user.access_keys:
+        raise ApiError('EntityNotExist.User.AccessKey', 'The AccessKey does not exist.', 404)
+    ctx.store.remove_user_key(user, key_id)
+    return {}
+
+
+def _attachment_actions(kind_name: str, lookup, name, entity_arns, with_policy_arns) -> None:
+    """AttachPolicyTo<Kind>, DetachPolicyFrom<Kind> and ListPoliciesFor<Kind>, for roles and users alike."""
+    def entity(ctx: Context):
+        return lookup(ctx, name(ctx.params))
+
+    def attach(ctx: Context) -> dict:
+        policy_type(ctx.params)
+        policy_name(ctx.params)
+        _attach(ctx, entity(ctx), kind_name)
+        return {}
+
+    def detach(ctx: Context) -> dict:
+        policy_type(ctx.params)
+        policy_name(ctx.params)
+        _detach(ctx, entity(ctx), kind_name)
+        return {}
+
+    RAM.action(f'AttachPolicyTo{kind_name}', with_policy_arns)(attach)
+    RAM.action(f'DetachPolicyFrom{kind_name}', with_policy_arns)(detach)
+    RAM.action(f'ListPoliciesFor{kind_name}', entity_arns)(lambda ctx: _attached_views(ctx, entity(ctx)))
+
+
+_attachment_actions('Role', get_role, role_name, _role_arn, _role_and_policy_arns)
+_attachment_actions('User', get_user, user_name, _user_arn, _user_and_policy_arns)

@@ -26,6 +26,12 @@ class Settings:
     credential_lifetime: int = 21600
     instance_boot_seconds: float = 1.0
     default_region: str = DEFAULT_REGION
+    # the documented answers by default; each alternative is a plausible answer the collection must also cope with
+    describe_ram_role_max_ids: int = 50          # DescribeInstanceRamRole ids per call: 50 (zh docs, SDK) or 100 (en docs)
+    attach_errors: str = 'call'                  # missing/classic instance in Attach/Detach: 'call' (404/403) or 'rows'
+    throttle_status: int = 400                   # HTTP status of an injected Throttling* fault without one: 400 or 429
+    delete_conflict_seconds: float = 0.0         # DeleteRole answers DeleteConflict.Role.Policy this long after a detach
+    client_token_processing_calls: int = 0       # RunInstances answers LastTokenProcessing to the next N same-token calls
 
 
 @dataclass
@@ -162,6 +168,21 @@ class Secret:
 
 
 @dataclass
+class User:
+    user_id: str
+    name: str
+    display_name: str
+    comments: str
+    email: str
+    mobile_phone: str
+    create_date: str
+    update_date: str
+    seq: int
+    attached: dict[str, str] = field(default_factory=dict)  # "System:Name" -> attach date
+    access_keys: dict[str, dict] = field(default_factory=dict)  # id -> {secret, status, create_date}
+
+
+@dataclass
 class Account:
     account_id: str
     access_keys: dict[str, str] = field(default_factory=dict)
@@ -172,6 +193,8 @@ class Account:
     secrets: dict[str, Secret] = field(default_factory=dict)  # "region:name" -> secret
     client_tokens: dict[str, dict] = field(default_factory=dict)
     role_seq: int = 0
+    users: dict[str, User] = field(default_factory=dict)  # lower-cased name -> user
+    user_seq: int = 0
 
     @property
     def root_arn(self) -> str:
@@ -179,6 +202,9 @@ class Account:
 
     def role_arn(self, name: str) -> str:
         return f'acs:ram::{self.account_id}:role/{name}'
+
+    def user_arn(self, name: str) -> str:
+        return f'acs:ram::{self.account_id}:user/{name}'
 
 
 @dataclass
@@ -211,6 +237,8 @@ class Store:
         self.settings = Settings()
         self.accounts: dict[str, Account] = {}
         self.key_owner: dict[str, str] = {}
+        self.user_keys: dict[str, tuple[str, str]] = {}  # access key id -> (account id, lower-cased user name)
+        self.detached_at: dict[tuple[str, str], float] = {}  # (account id, lower role name) -> last policy detach
         self.instances: dict[str, Instance] = {}
         self.role_index: dict[tuple[str, str, str], dict[str, None]] = {}
         self.credentials: dict[str, TempCredential] = {}
@@ -254,7 +282,8 @@ class Store:
     def find_policy(self, account: Account, policy_type: str, name: str) -> Policy | None:
         return (self.system_policies if policy_type == 'System' else account.policies).get(name)
 
-    def role_documents(self, account: Account, role: Role) -> list[dict]:
+    def role_documents(self, account: Account, role: Role | User) -> list[dict]:
+        """The default-version documents of the policies attached to a role or a user."""
         docs = []
         for key in role.attached:
             policy_type, dummy, name = key.partition(':')
@@ -265,6 +294,18 @@ class Store:
 
     def role_visible_to_ecs(self, role: Role, at: float) -> bool:
         return at >= role.created_at + self.settings.consistency_delay
+
+    @staticmethod
+    def find_user(account: Account, name: str | None) -> User | None:
+        return account.users.get(name.lower()) if name else None
+
+    def add_user_key(self, account: Account, user: User, access_key_id: str, secret: str, created: str) -> None:
+        user.access_keys[access_key_id] = {'secret': secret, 'status': 'Active', 'create_date': created}
+        self.user_keys[access_key_id] = (account.account_id, user.name.lower())
+
+    def remove_user_key(self, user: User, access_key_id: str) -> None:
+        user.access_keys.pop(access_key_id, None)
+        self.user_keys.pop(access_key_id, None)
 
     # ---------------------------------------------------------------- ECS
     def add_instance(self, instance: Instance) -> None:
@@ -334,6 +375,9 @@ class Store:
             data = asdict(account)
             if redact:
                 data['access_keys'] = {k: '***' for k in account.access_keys}
+                for user in data['users'].values():
+                    for key in user['access_keys'].values():
+                        key['secret'] = '***'
                 for key in data['keys'].values():
                     key['material'] = '***'
                 for secret in data['secrets'].values():
@@ -364,10 +408,14 @@ class Store:
                 keys={k: KmsKey(**v) for k, v in raw['keys'].items()},
                 aliases={k: Alias(**v) for k, v in raw['aliases'].items()},
                 secrets={k: Secret(**v) for k, v in raw['secrets'].items()},
-                client_tokens=raw['client_tokens'], role_seq=raw['role_seq'])
+                client_tokens=raw['client_tokens'], role_seq=raw['role_seq'],
+                users={k: User(**v) for k, v in raw.get('users', {}).items()}, user_seq=raw.get('user_seq', 0))
             self.accounts[account.account_id] = account
             for access_key_id in account.access_keys:
                 self.key_owner[access_key_id] = account.account_id
+            for user in account.users.values():
+                for access_key_id in user.access_keys:
+                    self.user_keys[access_key_id] = (account.account_id, user.name.lower())
         for raw in data.get('instances', []):
             self.add_instance(Instance(**raw))
         for raw in data.get('credentials', []):

@@ -40,6 +40,8 @@ def assume_role(ctx: Context) -> dict:
         if len(policy) > SESSION_POLICY_MAX:
             raise ApiError('InvalidParameter.PolicySize', 'The size of Policy must be smaller than 2048 bytes.')
         parse_document(policy, code='InvalidParameter.PolicyGrammar')
+    if ctx.caller.is_root:  # STS FAQ; reference 0b.8
+        raise ApiError('NoPermission', 'Roles may not be assumed by root accounts.', 403)
     account = ctx.store.account(match.group(1))
     role = ctx.store.find_role(account, match.group(2)) if account else None
     if role is None:
@@ -64,10 +66,14 @@ def assume_role(ctx: Context) -> dict:
 def get_caller_identity(ctx: Context) -> dict:
     account_id = ctx.account.account_id
     cred = ctx.caller.credential
+    user = ctx.caller.user
+    if user is not None:
+        return {'AccountId': account_id, 'UserId': user.user_id, 'PrincipalId': user.user_id,
+                'Arn': ctx.account.user_arn(user.name), 'IdentityType': 'RAMUser'}
     if cred is None:
         return {'AccountId': account_id, 'UserId': account_id, 'PrincipalId': account_id,
                 'Arn': ctx.account.root_arn, 'IdentityType': 'Account'}
-    principal = f'{cred.role_id}:{cred.session_name}'
-    return {'AccountId': account_id, 'UserId': principal, 'PrincipalId': principal, 'RoleId': cred.role_id,
+    # no UserId for a role session (reference 0b.8)
+    return {'AccountId': account_id, 'PrincipalId': f'{cred.role_id}:{cred.session_name}', 'RoleId': cred.role_id,
             'Arn': f'acs:ram::{account_id}:assumed-role/{cred.role_name}/{cred.session_name}',
             'IdentityType': 'AssumedRoleUser'}

@@ -88,6 +88,15 @@ class ControlClient:
         """A role created directly (not logged as an API call); trust defaults to the ECS service trust."""
         return self.request('POST', 'roles', {'name': name, 'trust': trust, 'policies': policies or [], **extra})
 
+    def create_user(self, name: str, policies: list | None = None, policy_documents: dict | None = None,
+                    access_key: bool = True, **extra) -> dict:
+        """A RAM user (not logged as an API call) holding ``policies`` (``"AliyunKMSFullAccess"`` or
+        ``{"type": "Custom", "name": ...}``) and new custom policies ``{name: document}``; with one access key by
+        default: ``{user_name, user_id, arn, account_id, access_key_id, access_key_secret}``."""
+        return self.request('POST', 'users', {'name': name, 'policies': policies or [],
+                                              'policy_documents': policy_documents or {}, 'access_key': access_key,
+                                              **extra})
+
     def seed(self, document: dict) -> dict:
         return self.request('POST', 'seed', document)
 

@@ -33,6 +33,12 @@ def client_for(cls, emu, **credentials):
     return cls(sdk_config(emu, **credentials))
 
 
+def user_keys(control, name: str = 'deployer', policies=('AliyunSTSAssumeRoleAccess',), **extra) -> dict:
+    """A RAM user with one access key and ``policies``: the SDK credential keywords of that key."""
+    made = control.create_user(name, policies=list(policies), **extra)
+    return {'access_key_id': made['access_key_id'], 'access_key_secret': made['access_key_secret']}
+
+
 def api_error(code: str, status: int, call, *args, **kwargs) -> TeaException:
     """Run ``call`` and assert it fails with ``code`` and HTTP ``status``; return the exception."""
     with pytest.raises(TeaException) as info:

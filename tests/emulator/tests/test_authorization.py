@@ -15,9 +15,10 @@ from alibabacloud_kms20160120.client import Client as KmsClient
 from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_sts20150401 import models as sts_models
+from alibabacloud_sts20150401.client import Client as StsClient
 
 from alicloud_emulator import DEFAULT_ACCOUNT_ID
-from helpers import ECS_TRUST, api_error, client_for
+from helpers import ECS_TRUST, api_error, client_for, user_keys
 
 
 def _policy(*statements) -> str:
@@ -56,8 +57,8 @@ def key_and_secret(kms):
 
 def test_crypto_user_role_can_encrypt_but_not_read_secrets(emu, key_and_secret, control):
     inst = Instance(emu, 'Crypto', ['AliyunKMSCryptoUserAccess'])
-    blob = inst.kms.encrypt(kms_models.EncryptRequest(key_id=key_and_secret, plaintext='hi')).body.ciphertext_blob
-    assert inst.kms.decrypt(kms_models.DecryptRequest(ciphertext_blob=blob)).body.plaintext == 'hi'
+    blob = inst.kms.encrypt(kms_models.EncryptRequest(key_id=key_and_secret, plaintext='aGk=')).body.ciphertext_blob
+    assert inst.kms.decrypt(kms_models.DecryptRequest(ciphertext_blob=blob)).body.plaintext == 'aGk='
     assert inst.kms.list_keys(kms_models.ListKeysRequest()).body.total_count == 1
     denied = api_error('Forbidden.NoPermission', 403, inst.kms.get_secret_value,
                        kms_models.GetSecretValueRequest(secret_name='db'))
@@ -65,7 +66,9 @@ def test_crypto_user_role_can_encrypt_but_not_read_secrets(emu, key_and_secret, 
     assert denied.data['AccessDeniedDetail']['NoPermissionType'] == 'ImplicitDeny'
     api_error('NoPermission', 403, inst.ram.create_role, ram_models.CreateRoleRequest(
         role_name='Escalate', assume_role_policy_document=ECS_TRUST))
-    api_error('Forbidden.RAM', 403, inst.ecs.describe_instances, ecs_models.DescribeInstancesRequest(region_id='cn-hangzhou'))
+    listed = inst.ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id='cn-hangzhou')).body
+    assert (listed.total_count, listed.instances.instance) == (0, []), 'no permission: an empty list (reference 0b.12)'
+    assert control.calls(action='DescribeInstances')[-1]['status'] == 200
     call = control.calls(action='GetSecretValue')[-1]
     assert call['principal'] == f'acs:ram::{DEFAULT_ACCOUNT_ID}:assumed-role/Crypto/{inst.id}'
     assert call['access_key_id'] == inst.keys['access_key_id'] and call['code'] == 'Forbidden.NoPermission'
@@ -74,7 +77,7 @@ def test_crypto_user_role_can_encrypt_but_not_read_secrets(emu, key_and_secret, 
 def test_secret_user_role_reads_secrets_only(emu, key_and_secret):
     inst = Instance(emu, 'Secrets', ['AliyunKMSSecretUserAccess'])
     assert inst.kms.get_secret_value(kms_models.GetSecretValueRequest(secret_name='db')).body.secret_data == 'pw'
-    api_error('Forbidden.NoPermission', 403, inst.kms.encrypt, kms_models.EncryptRequest(key_id=key_and_secret, plaintext='x'))
+    api_error('Forbidden.NoPermission', 403, inst.kms.encrypt, kms_models.EncryptRequest(key_id=key_and_secret, plaintext='eA=='))
 
 
 def test_full_access_still_cannot_manage_ram(emu, key_and_secret):
@@ -90,12 +93,12 @@ def test_least_privilege_custom_policy_wildcards_and_explicit_deny(emu, kms, ram
         _allow(['kms:Encrypt', 'kms:Decrypt'], f'acs:kms:*:{DEFAULT_ACCOUNT_ID}:key/{key_and_secret}'),
         _allow('kms:Get*', 'acs:kms:*:*:secret/d?'))))
     inst = Instance(emu, 'OneKey')
-    api_error('Forbidden.NoPermission', 403, inst.kms.encrypt, kms_models.EncryptRequest(key_id=key_and_secret, plaintext='x'))
+    api_error('Forbidden.NoPermission', 403, inst.kms.encrypt, kms_models.EncryptRequest(key_id=key_and_secret, plaintext='eA=='))
     ram.attach_policy_to_role(ram_models.AttachPolicyToRoleRequest(policy_type='Custom', policy_name='one-key',
                                                                    role_name='OneKey'))
-    assert inst.kms.encrypt(kms_models.EncryptRequest(key_id=key_and_secret, plaintext='x')).body.key_id == key_and_secret
+    assert inst.kms.encrypt(kms_models.EncryptRequest(key_id=key_and_secret, plaintext='eA==')).body.key_id == key_and_secret
     assert inst.kms.get_secret_value(kms_models.GetSecretValueRequest(secret_name='db')).body.secret_data == 'pw'
-    api_error('Forbidden.NoPermission', 403, inst.kms.encrypt, kms_models.EncryptRequest(key_id=other_key, plaintext='x'))
+    api_error('Forbidden.NoPermission', 403, inst.kms.encrypt, kms_models.EncryptRequest(key_id=other_key, plaintext='eA=='))
 
     ram.create_policy(ram_models.CreatePolicyRequest(policy_name='no-decrypt', policy_document=_policy(
         _allow('kms:Decrypt', '*', 'Deny'))))
@@ -103,18 +106,19 @@ def test_least_privilege_custom_policy_wildcards_and_explicit_deny(emu, kms, ram
                                                                    role_name='OneKey'))
     ram.attach_policy_to_role(ram_models.AttachPolicyToRoleRequest(policy_type='Custom', policy_name='no-decrypt',
                                                                    role_name='OneKey'))
-    blob = inst.kms.encrypt(kms_models.EncryptRequest(key_id=other_key, plaintext='x')).body.ciphertext_blob
+    blob = inst.kms.encrypt(kms_models.EncryptRequest(key_id=other_key, plaintext='eA==')).body.ciphertext_blob
     denied = api_error('Forbidden.NoPermission', 403, inst.kms.decrypt, kms_models.DecryptRequest(ciphertext_blob=blob))
     assert denied.data['AccessDeniedDetail']['NoPermissionType'] == 'ExplicitDeny'
 
 
 def test_attach_policy_parameter_narrows_the_instance_credentials(emu, key_and_secret):
     inst = Instance(emu, 'Narrowed', ['AliyunKMSFullAccess'], attach_policy=_policy(_allow('kms:Encrypt')))
-    blob = inst.kms.encrypt(kms_models.EncryptRequest(key_id=key_and_secret, plaintext='x')).body.ciphertext_blob
+    blob = inst.kms.encrypt(kms_models.EncryptRequest(key_id=key_and_secret, plaintext='eA==')).body.ciphertext_blob
     api_error('Forbidden.NoPermission', 403, inst.kms.decrypt, kms_models.DecryptRequest(ciphertext_blob=blob))
 
 
-def test_assume_role_session_policy_and_role_chaining(emu, sts, control, key_and_secret):
+def test_assume_role_session_policy_and_role_chaining(emu, control, key_and_secret):
+    sts = client_for(StsClient, emu, **user_keys(control))
     control.create_role('Deployer', trust={'Version': '1', 'Statement': [{
         'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': {'RAM': [f'acs:ram::{DEFAULT_ACCOUNT_ID}:root']}}]},
         policies=['AliyunKMSFullAccess'])
@@ -123,10 +127,10 @@ def test_assume_role_session_policy_and_role_chaining(emu, sts, control, key_and
         policy=_policy(_allow('kms:Encrypt')))).body.credentials
     session = client_for(KmsClient, emu, access_key_id=creds.access_key_id, access_key_secret=creds.access_key_secret,
                          security_token=creds.security_token)
-    session.encrypt(kms_models.EncryptRequest(key_id=key_and_secret, plaintext='x'))
+    session.encrypt(kms_models.EncryptRequest(key_id=key_and_secret, plaintext='eA=='))
     api_error('Forbidden.NoPermission', 403, session.describe_key, kms_models.DescribeKeyRequest(key_id=key_and_secret))
     inst = Instance(emu, 'NoSts', ['AliyunKMSFullAccess'])
-    chained = client_for(type(sts), emu, **inst.keys)
+    chained = client_for(StsClient, emu, **inst.keys)
     api_error('NoPermission', 403, chained.assume_role, sts_models.AssumeRoleRequest(
         role_arn=f'acs:ram::{DEFAULT_ACCOUNT_ID}:role/Deployer', role_session_name='chain'))
 

@@ -8,7 +8,8 @@ import json
 import pytest
 from alibabacloud_ecs20140526 import models as ecs_models
 
-from helpers import api_error, assert_all_set
+from alicloud_emulator.testing import ControlError
+from helpers import api_error, assert_all_set, signed_v3
 
 REGION = 'cn-hangzhou'
 INSTANCE_FIELDS = ('instance_id', 'instance_name', 'region_id', 'zone_id', 'status', 'instance_network_type',
@@ -89,11 +90,28 @@ def test_describe_instances_paging(ecs, control):
     assert by_token == ids
     api_error('InvalidParameter', 400, ecs.describe_instances,
               ecs_models.DescribeInstancesRequest(region_id=REGION, next_token='garbage!'))
-    api_error('InvalidParameter', 400, ecs.describe_instances,
-              ecs_models.DescribeInstancesRequest(region_id=REGION, max_results=101))
+    clamped = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, max_results=101)).body
+    assert len(clamped.instances.instance) == 25, 'MaxResults above 100 is clamped, not refused (reference 0b.12)'
+    small = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, max_results=1)).body
+    assert len(small.instances.instance) == 10 and small.next_token, 'MaxResults under 10 is clamped to 10'
+
+
+def test_attach_fails_the_whole_call_for_a_missing_or_classic_instance(ecs, fleet, control):
+    """Reference 0b.5: the default; nothing of the call is bound."""
+    vpc = fleet['vpc'][:2]
+    api_error('InvalidInstanceId.NotFound', 404, _attach, ecs, vpc + ['i-missing000000000000'])
+    api_error('InvalidNetworkType.MismatchRamRole', 403, _attach, ecs, vpc + fleet['classic'])
+    assert not any(control.instance(i)['ram_role'] for i in vpc), 'a whole-call error binds nothing'
+    detach = ecs.detach_instance_ram_role
+    api_error('InvalidInstanceId.NotFound', 404, detach, ecs_models.DetachInstanceRamRoleRequest(
+        region_id=REGION, instance_ids=json.dumps(fleet['held'] + ['i-missing000000000000'])))
+    api_error('InvalidNetworkType.MismatchRamRole', 403, detach, ecs_models.DetachInstanceRamRoleRequest(
+        region_id=REGION, instance_ids=json.dumps(fleet['held'] + fleet['classic'])))
+    assert control.instance(fleet['held'][0])['ram_role'] == 'OtherRole'
 
 
 def test_attach_reports_per_instance_results(ecs, fleet, control):
+    control.settings(attach_errors='rows')
     ids = fleet['vpc'][:2] + fleet['classic'] + fleet['held'] + ['i-missing000000000000']
     body = _attach(ecs, ids).body
     assert_all_set(body)
@@ -109,6 +127,8 @@ def test_attach_reports_per_instance_results(ecs, fleet, control):
     assert again.fail_count == 1, 'the same role twice is a per-instance failure too'
     assert control.instance(fleet['vpc'][0])['ram_role'] == 'EcsKmsRole'
     assert control.instance(fleet['held'][0])['ram_role'] == 'OtherRole'
+    with pytest.raises(ControlError):
+        control.settings(attach_errors='sometimes')
 
 
 def test_attach_whole_call_errors(ecs, fleet, control, ram):
@@ -150,6 +170,8 @@ def test_detach_and_describe_instance_ram_role(ecs, fleet):
     api_error('InvalidInstanceId.NotFound', 404, _describe_roles, ecs, vpc + ['i-missing000000000000'])
     api_error('InvalidNetworkType.MismatchRamRole', 403, _describe_roles, ecs, fleet['classic'])
     api_error('InvalidParameter', 400, _describe_roles, ecs, role='EcsKmsRole', page_size=51)
+    api_error('InvalidRamRole.NotFound', 404, _describe_roles, ecs, role='NoSuchRole')  # reference 0b.4
+
 
     detached = ecs.detach_instance_ram_role(ecs_models.DetachInstanceRamRoleRequest(
         region_id=REGION, instance_ids=json.dumps(vpc + fleet['held']), ram_role_name='EcsKmsRole')).body
@@ -210,18 +232,28 @@ def test_run_instances(ecs, control):
     control.create_role('UserRole', trust={'Version': '1', 'Statement': [
         {'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': {'RAM': ['1234567890123456']}}]})
     api_error('InvalidRamRole.NotEcsRole', 401, run, ram_role_name='UserRole')
+    api_error('InvalidHttpTokens.NotSupported', 400, run, http_tokens='Required')
 
 
 def test_delete_instances_and_metadata_options(ecs, control):
     control.create_role('EcsKmsRole')
     running = control.seed_instances(count=2, ram_role_name='EcsKmsRole')
     stopped = control.seed_instances(count=2, status='Stopped')
+    starting = control.seed_instances(instances=[{'status': 'Pending'}, {'status': 'Starting'}])
     api_error('IncorrectInstanceStatus', 403, ecs.delete_instance, ecs_models.DeleteInstanceRequest(instance_id=running[0]))
+    for inst in starting:  # reference 0b.2: even with Force
+        api_error('IncorrectInstanceStatus.Initializing', 403, ecs.delete_instance,
+                  ecs_models.DeleteInstanceRequest(instance_id=inst, force=True))
+        api_error('IncorrectInstanceStatus.Initializing', 403, ecs.delete_instances,
+                  ecs_models.DeleteInstancesRequest(region_id=REGION, instance_id=[running[1], inst], force=True))
+    assert len(control.instances()) == 6, 'a refused DeleteInstances deletes none of its ids'
     ecs.delete_instance(ecs_models.DeleteInstanceRequest(instance_id=running[0], force=True))
     ecs.delete_instance(ecs_models.DeleteInstanceRequest(instance_id=stopped[0]))
     api_error('InvalidInstanceId.NotFound', 404, ecs.delete_instance, ecs_models.DeleteInstanceRequest(instance_id=running[0]))
+    api_error('InvalidInstanceIds.NotFound', 404, ecs.delete_instances,
+              ecs_models.DeleteInstancesRequest(region_id=REGION, instance_id=[running[0], stopped[1]], force=True))
     ecs.delete_instances(ecs_models.DeleteInstancesRequest(region_id=REGION, instance_id=[running[1], stopped[1]], force=True))
-    assert control.instances() == []
+    assert {i['instance_id'] for i in control.instances()} == set(starting)
     assert _describe_roles(ecs, role='EcsKmsRole').total_count == 0
 
     inst = control.seed_instances(count=1)[0]
@@ -229,7 +261,37 @@ def test_delete_instances_and_metadata_options(ecs, control):
         region_id=REGION, instance_id=inst, http_tokens='required'))
     found = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, instance_ids=json.dumps([inst])))
     assert found.body.instances.instance[0].metadata_options.http_tokens == 'required'
-    api_error('InvalidParameter', 400, ecs.modify_instance_metadata_options, ecs_models.ModifyInstanceMetadataOptionsRequest(
-        region_id=REGION, instance_id=inst, http_tokens='sometimes'))
+    api_error('InvalidHttpTokens.NotSupported', 400, ecs.modify_instance_metadata_options,
+              ecs_models.ModifyInstanceMetadataOptionsRequest(region_id=REGION, instance_id=inst, http_tokens='sometimes'))
     api_error('InvalidInstanceId.NotFound', 404, ecs.modify_instance_metadata_options,
               ecs_models.ModifyInstanceMetadataOptionsRequest(region_id=REGION, instance_id='i-nope', http_tokens='required'))
+
+
+def test_describe_instance_ram_role_takes_50_ids_or_100_by_setting(ecs, control):
+    ids = control.seed_instances(count=100)
+    assert _describe_roles(ecs, ids[:50], page_size=50).total_count == 50
+    api_error('InvalidInstanceIds.Malformed', 400, _describe_roles, ecs, ids[:51], page_size=50)
+    control.settings(describe_ram_role_max_ids=100)
+    assert _describe_roles(ecs, ids, page_size=50).total_count == 100
+    api_error('InvalidInstanceIds.Malformed', 400, _describe_roles, ecs, ids + ['i-one-more'], page_size=50)
+    with pytest.raises(ControlError):
+        control.settings(describe_ram_role_max_ids=70)
+
+
+def test_describe_instances_documented_semantics(ecs, emu, control):
+    """Reference 0b.12: "[]" is no filter, "*" is a wildcard in InstanceName, bad Status/InstanceNetworkType are
+    NotFound (404), EipAddress comes before PublicIpAddress in the answer."""
+    control.seed_instances(instances=[{'name': 'web-1'}, {'name': 'web-22'}, {'name': 'db-1'}])
+
+    def names(**filters):
+        found = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, page_size=100, **filters))
+        return sorted(i.instance_name for i in found.body.instances.instance)
+    assert names(instance_ids='[]') == ['db-1', 'web-1', 'web-22']
+    assert names(instance_name='web-*') == ['web-1', 'web-22']
+    assert names(instance_name='*-1') == ['db-1', 'web-1']
+    assert names(instance_name='web') == []
+    api_error('InvalidStatus.NotFound', 404, lambda: names(status='Sleeping'))
+    api_error('InvalidNetworkType.NotFound', 404, names, instance_network_type='hybrid')
+    status, body, dummy = signed_v3(emu, 'DescribeInstances', '2014-05-26', query={'RegionId': REGION})
+    keys = list(body['Instances']['Instance'][0])
+    assert status == 200 and keys.index('EipAddress') < keys.index('PublicIpAddress')

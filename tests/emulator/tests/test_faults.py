@@ -94,6 +94,52 @@ def test_fault_validation(control):
         with pytest.raises(ControlError):
             control.set_fault(**bad)
     fault = control.set_fault('throttle')
-    assert fault['action'] == '*' and fault['count'] is None and fault['code'] == 'Throttling'
+    assert fault['action'] == '*' and fault['count'] is None and fault['code'] is None, 'the code depends on the product'
+    with pytest.raises(ControlError):
+        control.settings(throttle_status=418)
     control.clear_faults()
     assert control.faults() == []
+
+
+def test_kms_throttling_is_rejected_throttling_429(emu, kms, control):
+    """Reference 0b.1: KMS throttles with Rejected.Throttling / HTTP 429 ("QPS Limit Exceeded")."""
+    from alibabacloud_kms20160120 import models as kms_models  # pylint: disable=import-outside-toplevel
+    control.set_fault('throttle', action='ListKeys', count=1, retry_after=800)
+    with pytest.raises(ThrottlingException) as info:  # the SDK's class whenever x-acs-retry-after is sent
+        kms.list_keys(kms_models.ListKeysRequest())
+    assert (info.value.code, info.value.status_code, info.value.message.split(' request id')[0].endswith('QPS Limit Exceeded')) \
+        == ('Rejected.Throttling', 429, True)
+    assert kms.list_keys(kms_models.ListKeysRequest()).body.total_count == 0
+    call = control.calls(action='ListKeys')[0]
+    assert (call['product'], call['status'], call['code'], call['fault']) == ('KMS', 429, 'Rejected.Throttling', 'throttle')
+
+
+def test_throttle_status_429_as_newer_gateways_send_it(ram, control):
+    control.settings(throttle_status=429)
+    control.set_fault('throttle', action='ListRoles', count=1, code='Throttling.User')
+    control.set_fault('throttle', action='ListRoles', count=1, status=400)
+    with pytest.raises(ClientException) as info:
+        _list(ram)
+    assert (info.value.code, info.value.status_code) == ('Throttling.User', 429)
+    with pytest.raises(ClientException) as info:
+        _list(ram)
+    assert (info.value.code, info.value.status_code) == ('Throttling', 400), 'an explicit status wins'
+    assert [c['status'] for c in control.calls(action='ListRoles')] == [429, 400]
+
+
+@pytest.mark.parametrize('kind', ['empty_body', 'truncated_body'])
+def test_unreadable_200_answers_after_the_call_took_effect(emu, control, kind):
+    """Reference 0b.16: a 200 whose body is empty or cut off; the write happened."""
+    from helpers import signed_v3  # pylint: disable=import-outside-toplevel
+    control.set_fault(kind, action='CreateRole', count=1)
+    trust = '{"Version": "1", "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": ["ecs.aliyuncs.com"]}}]}'
+    status, body, dummy = None, None, None
+    try:
+        status, body, dummy = signed_v3(emu, 'CreateRole', '2015-05-01',
+                                        query={'RoleName': 'Half', 'AssumeRolePolicyDocument': trust})
+    except ValueError:  # json.loads of a truncated body
+        status = 200
+    assert status == 200 and not body
+    call = control.calls(action='CreateRole')[0]
+    assert (call['status'], call['code'], call['fault']) == (200, 'UnreadableBody', kind)
+    assert 'half' in next(a for a in control.state()['accounts'] if a['account_id'] == '1234567890123456')['roles']

@@ -51,14 +51,16 @@ def test_encrypt_decrypt_round_trip(emu, kms, control):
     key = _key(kms)
     other = _key(kms)
     context = {'app': 'web'}
-    encrypted = kms.encrypt(kms_models.EncryptRequest(key_id=key.key_id, plaintext='s3cr3t ünïcode',
+    sample = base64.b64encode('s3cr3t ünïcode'.encode()).decode()
+    api_error('InvalidParameter', 400, kms.encrypt, kms_models.EncryptRequest(key_id=key.key_id, plaintext='s3cr3t ünïcode'))
+    encrypted = kms.encrypt(kms_models.EncryptRequest(key_id=key.key_id, plaintext=sample,
                                                       encryption_context=context)).body
     assert_all_set(encrypted)
-    assert encrypted.key_id == key.key_id and 's3cr3t' not in encrypted.ciphertext_blob
+    assert encrypted.key_id == key.key_id and sample not in encrypted.ciphertext_blob
     decrypted = kms.decrypt(kms_models.DecryptRequest(ciphertext_blob=encrypted.ciphertext_blob,
                                                       encryption_context=context)).body
     assert_all_set(decrypted, ignore=('ciphertext_for_recipient',))
-    assert (decrypted.plaintext, decrypted.key_id) == ('s3cr3t ünïcode', key.key_id)
+    assert (decrypted.plaintext, decrypted.key_id) == (sample, key.key_id), 'Decrypt returns the Base64 text as sent'
     api_error('InvalidParameter', 400, kms.decrypt, kms_models.DecryptRequest(ciphertext_blob=encrypted.ciphertext_blob))
     raw = bytearray(base64.b64decode(encrypted.ciphertext_blob))
     raw[-1] ^= 1
@@ -68,7 +70,7 @@ def test_encrypt_decrypt_round_trip(emu, kms, control):
     api_error('InvalidParameter', 400, kms.decrypt, kms_models.DecryptRequest(
         ciphertext_blob=base64.b64encode(swapped).decode(), encryption_context=context))
     api_error('InvalidParameter', 400, kms.decrypt, kms_models.DecryptRequest(ciphertext_blob='bm90IGEgYmxvYg=='))
-    api_error('Forbidden.KeyNotFound', 404, kms.encrypt, kms_models.EncryptRequest(key_id='nope', plaintext='x'))
+    api_error('Forbidden.KeyNotFound', 404, kms.encrypt, kms_models.EncryptRequest(key_id='nope', plaintext='eA=='))
     stranger = control.add_account()
     their_kms = client_for(KmsClient, emu, access_key_id=stranger['access_key_id'],
                            access_key_secret=stranger['access_key_secret'])
@@ -106,6 +108,8 @@ def test_secrets(emu, kms, control):
                                                                   fetch_extended_config=True)).body
     assert_all_set(value, ignore=('ciphertext_for_recipient',))
     assert (value.secret_data, value.version_id, value.version_stages.version_stage) == ('p@ss w0rd+/=&', 'v1', ['ACSCurrent'])
+    by_arn = kms.get_secret_value(kms_models.GetSecretValueRequest(secret_name=created.arn)).body
+    assert (by_arn.secret_name, by_arn.secret_data) == ('db/password', 'p@ss w0rd+/=&'), 'a secret ARN is a SecretName'
     api_error('Rejected.ResourceExist', 409, kms.create_secret, kms_models.CreateSecretRequest(
         secret_name='db/password', version_id='v1', secret_data='x'))
     api_error('Forbidden.ResourceNotFound', 404, kms.get_secret_value, kms_models.GetSecretValueRequest(secret_name='none'))

@@ -95,7 +95,7 @@ def test_credentials_document_and_role_name(emu, control, two_instances):
 def test_hardened_mode(emu, control, two_instances):
     a, b = two_instances[:2]
     ttl = 'X-aliyun-ecs-metadata-token-ttl-seconds'
-    assert imds(emu, b, CREDS)[0] == 401, 'HttpTokens=required refuses tokenless reads'
+    assert imds(emu, b, CREDS)[0] == 403, 'HttpTokens=required refuses tokenless reads with 403 (reference 0b.9)'
     assert imds(emu, a, CREDS)[0] == 200, 'HttpTokens=optional allows them'
     for value, status in (('0', 400), ('21601', 400), ('abc', 400), ('21600', 200), ('1', 200)):
         assert imds(emu, b, '/latest/api/token', 'PUT', {ttl: value})[0] == status, value
@@ -106,7 +106,7 @@ def test_hardened_mode(emu, control, two_instances):
     assert imds(emu, b, CREDS, headers={'X-aliyun-ecs-metadata-token': 'forged'})[0] == 401
     assert imds(emu, a, CREDS, headers={'X-aliyun-ecs-metadata-token': token})[0] == 401, 'a token is bound to its instance'
     control.set_metadata_options(a, http_tokens='required')
-    assert imds(emu, a, CREDS)[0] == 401
+    assert imds(emu, a, CREDS)[0] == 403
     control.set_metadata_options(a, http_endpoint='disabled')
     assert imds(emu, a, '/latest/api/token', 'PUT', {ttl: '60'})[0] == 403
 
@@ -115,7 +115,7 @@ def test_modify_metadata_options_through_ecs_takes_effect(emu, ecs, control, two
     a = two_instances[0]
     ecs.modify_instance_metadata_options(ecs_models.ModifyInstanceMetadataOptionsRequest(
         region_id='cn-hangzhou', instance_id=a, http_tokens='required'))
-    assert imds(emu, a, CREDS)[0] == 401
+    assert imds(emu, a, CREDS)[0] == 403
     assert provider(control, a).get_credentials().get_access_key_id().startswith('STS.')
 
 
@@ -174,3 +174,15 @@ def test_other_ways_to_reach_an_instance(emu, control, two_instances):
     conn.close()
     with pytest.raises(ControlError):
         control.metadata_proxy('i-none')
+
+
+def test_truncated_and_throttled_metadata_answers(emu, control, two_instances):
+    a = two_instances[0]
+    control.set_fault('truncated_body', product='IMDS', action='MetadataCredentials', count=1)
+    status, text = imds(emu, a, CREDS + 'RoleA')
+    assert status == 200 and text.startswith('{"AccessKeyId"') and not text.endswith('}'), text[:40]
+    control.settings(throttle_status=429)
+    control.set_fault('throttle', product='IMDS', action='MetadataCredentials', count=1)
+    assert imds(emu, a, CREDS + 'RoleA')[0] == 429
+    status, text = imds(emu, a, CREDS + 'RoleA')
+    assert status == 200 and json.loads(text)['Code'] == 'Success'

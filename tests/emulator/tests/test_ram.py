@@ -98,13 +98,13 @@ def test_attach_detach_policies_and_limits(ram):
         policy_type='System', policy_name='AliyunKMSFullAccess', role_name='EcsKmsRole'))
     api_error('EntityNotExist.Role', 404, ram.list_policies_for_role, ram_models.ListPoliciesForRoleRequest(role_name='No'))
 
-    for n in range(6):
+    for n in range(11):
         ram.create_policy(ram_models.CreatePolicyRequest(policy_name=f'p{n}', policy_document=KMS_READ))
-    for n in range(5):
+    for n in range(10):  # 10 custom policies per role (reference 0b.11)
         ram.attach_policy_to_role(ram_models.AttachPolicyToRoleRequest(policy_type='Custom', policy_name=f'p{n}',
                                                                        role_name='EcsKmsRole'))
     api_error('LimitExceeded.Role.Policy', 409, ram.attach_policy_to_role, ram_models.AttachPolicyToRoleRequest(
-        policy_type='Custom', policy_name='p5', role_name='EcsKmsRole'))
+        policy_type='Custom', policy_name='p10', role_name='EcsKmsRole'))
 
 
 def test_system_policies_exist_with_documents(ram):

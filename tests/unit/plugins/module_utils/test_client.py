@@ -119,7 +119,7 @@ def test_cli_profile_sts_mode(tmp_path):
 def test_cli_profile_ecs_mode_uses_our_thread_free_provider(tmp_path):
     before = threading.active_count()
     cfg = write_cli_config(tmp_path, {'name': 'onecs', 'mode': 'EcsRamRole', 'ram_role_name': 'EcsRamRoleTest'})
-    provider = build_credentials_provider(params(profile='onecs', profile_file=cfg))
+    provider = build_credentials_provider(params(profile='onecs', profile_file=cfg)).provider
     assert type(provider).__name__ == 'EcsRamRoleCredentialsProvider'
     assert provider._role_name == 'EcsRamRoleTest' and provider._disable_imds_v1 is True
     assert threading.active_count() == before
@@ -143,7 +143,7 @@ def test_ini_profile_provider(tmp_path, monkeypatch):
 
 def test_ecs_role_provider_is_hardened_and_thread_free():
     before = threading.active_count()
-    provider = build_credentials_provider(params(ecs_role_name='EcsRamRoleTest', metadata_proxy='http://i-abc@127.0.0.1:9'))
+    provider = build_credentials_provider(params(ecs_role_name='EcsRamRoleTest', metadata_proxy='http://i-abc@127.0.0.1:9')).provider
     assert provider._disable_imds_v1 is True
     assert provider._runtime_options['httpProxy'] == 'http://i-abc@127.0.0.1:9'
     assert threading.active_count() == before
@@ -152,7 +152,7 @@ def test_ecs_role_provider_is_hardened_and_thread_free():
 def test_default_chain_is_thread_free(monkeypatch, tmp_path):
     monkeypatch.setenv('HOME', str(tmp_path))
     before = threading.active_count()
-    provider = build_credentials_provider(params(), {'kind': 'default_chain', 'origin': 'default'})
+    provider = build_credentials_provider(params(), {'kind': 'default_chain', 'origin': 'default'}).provider
     assert isinstance(provider, _client._ChainProvider)
     assert threading.active_count() == before
 
@@ -169,7 +169,7 @@ def test_default_chain_reports_every_source_tried(monkeypatch, tmp_path):
 def test_assume_role_wraps_any_source():
     provider = build_credentials_provider(params(**EXPLICIT, assume_role_arn='acs:ram::1234567890123456:role/deployer',
                                                  assume_role_session_name='ci', assume_role_duration=900,
-                                                 sts_endpoint='http://127.0.0.1:9'))
+                                                 sts_endpoint='http://127.0.0.1:9')).provider
     assert type(provider).__name__ == 'RamRoleArnCredentialsProvider'
     assert provider._role_arn == 'acs:ram::1234567890123456:role/deployer'
     assert provider._role_session_name == 'ci' and provider._duration_seconds == 900

@@ -129,6 +129,9 @@ REFUSED_PEER_OPTIONS = {
                          'plain http only as http://127.0.0.1:port',
     'protocol': 'the endpoint options (ram_endpoint, ecs_endpoint, sts_endpoint, kms_endpoint): HTTPS always, '
                 'plain http only as http://127.0.0.1:port',
+    # alibaba.alicloud's alias of ecs_role_name; where a module manages a role, role_name is that role instead
+    'role_name': 'ecs_role_name for the RAM role of the ECS instance the controller runs on (in a module that manages a '
+                 'role, role_name is that role)',
 }
 
 

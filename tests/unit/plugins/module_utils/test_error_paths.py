@@ -310,3 +310,36 @@ def test_the_credentials_library_reaches_the_metadata_service_directly(monkeypat
     seen.clear()
     ClientFactory(params(ecs_role_name='EcsRamRoleTest', metadata_proxy='http://127.0.0.1:3128')).credential()
     assert {proxies[-1] for _path, *proxies in seen} == {'http://127.0.0.1:3128'}
+
+
+# ---------------------------------------------------------------- passwords in URL options
+
+PROXY_PASSWORD = 'proxyPassw0rd+9='  # as a URL may hold it (a '/' would have to be %2F)
+
+
+@pytest.mark.parametrize('failing', [False, True])
+def test_a_password_in_metadata_proxy_is_never_shown(capsys, failing):
+    def body(module):
+        if failing:
+            raise AlicloudApiError('Metadata.Unreachable', f"proxy {module.params['metadata_proxy']} did not answer")
+        module.exit_json(changed=False, echoed=module.params['metadata_proxy'])
+
+    run_module({'metadata_proxy': f'http://i-abc:{PROXY_PASSWORD}@127.0.0.1:3128', '_ansible_verbosity': 3}, body)
+    out = capsys.readouterr().out
+    result = json.loads(out)
+    assert result['invocation']['module_args']['metadata_proxy'] == 'http://i-abc:********@127.0.0.1:3128'
+    for form in secret_forms(PROXY_PASSWORD):
+        assert form not in out
+
+
+@pytest.mark.parametrize('option', ['ram_endpoint', 'ecs_endpoint', 'sts_endpoint', 'kms_endpoint'])
+def test_an_endpoint_with_a_password_is_refused_clearly_without_showing_it(capsys, option):
+    def body(module):
+        module.client('sts' if option == 'sts_endpoint' else option.split('_')[0])
+
+    run_module({option: f'https://user:{PROXY_PASSWORD}@ram.example.com', 'region_id': 'cn-hangzhou'}, body)
+    out = capsys.readouterr().out
+    result = json.loads(out)
+    assert result['failed'] and result['msg'].startswith(f'{option}: must not carry a user name or password')
+    for form in secret_forms(PROXY_PASSWORD):
+        assert form not in out

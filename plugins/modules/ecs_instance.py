@@ -29,7 +29,7 @@ options:
   tags:
     description:
       - Tags of the instances. Instances are matched on all of them and created with them.
-      - Tag values are strings on the wire, so a number (V(tier: 1)) is taken as its text (V("1")); a boolean, a null, a list
+      - Tag values are strings on the wire, so a number (C(tier=1)) is taken as its text (V("1")); a boolean, a null, a list
         or a dict is refused before any call (quote it).
     type: dict
     default: {}
@@ -144,6 +144,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+done:
+  description:
+    - Only when the module fails after a write (it then also reports V(changed=true)) - the writes this run carried out
+      before the failure, in order, each with its C(product), C(action) and the names it was about (C(RoleName),
+      C(PolicyName), C(PolicyType), C(VersionId), C(InstanceIds), C(CreatedInstanceIds), ...). The message lists them too.
+      A rerun reads the state and finishes the job.
+  returned: on a failure after a write
+  type: list
+  elements: dict
+  sample: [{"product": "ram", "action": "CreateRole", "RoleName": "EcsRamRoleTest"}]
 instances:
   description: The matching instances after the run (in check mode, the existing ones that would be kept).
   returned: always

@@ -337,3 +337,44 @@ def test_invalid_credential_options_fail_at_the_first_call_naming_the_option(giv
     with pytest.raises(AlicloudParameterError) as exc:
         client.call('GetRole', {'RoleName': 'r'})
     assert exc.value.option == option and client.calls == ['GetRole']
+
+
+class _AnsweringSdk:
+    """Answers every call with the body given for its action."""
+
+    def __init__(self, bodies):
+        self.bodies = bodies
+
+    def __getattr__(self, name):
+        def method(request, runtime):  # pylint: disable=unused-argument
+            body = self.bodies[name]
+            return type('Response', (), {'body': _Model(**body)})()
+        return method
+
+
+def test_api_client_records_the_writes_that_took_effect():
+    actions = ('GetRole', 'CreateRole', 'AttachInstanceRamRole', 'DetachInstanceRamRole', 'RunInstances', 'Decrypt')
+    models = type('Models', (), {a + 'Request': _Model for a in actions})
+    rows = 'AttachInstanceRamRoleResults'
+    sdk = _AnsweringSdk({
+        'get_role_with_options': {'Role': {'RoleName': 'app'}},
+        'create_role_with_options': {'Role': {'RoleName': 'app'}},
+        'attach_instance_ram_role_with_options': {rows: {'AttachInstanceRamRoleResult': [{'InstanceId': 'i-1', 'Success': True}]}},
+        'detach_instance_ram_role_with_options': {'DetachInstanceRamRoleResults': {'DetachInstanceRamRoleResult': [
+            {'InstanceId': 'i-1', 'Success': False}]}},
+        'run_instances_with_options': {'InstanceIdSets': {'InstanceIdSet': ['i-new1', 'i-new2']}},
+        'decrypt_with_options': {'Plaintext': 'x'},
+    })
+    client = _client.ApiClient('ram', sdk, models, None, _client.RetryPolicy(sleep=pytest.fail))
+    client.call('GetRole', {'RoleName': 'app'})
+    client.call('CreateRole', {'RoleName': 'app', 'AssumeRolePolicyDocument': '{}', 'Description': None})
+    client.call('AttachInstanceRamRole', {'RamRoleName': 'app', 'InstanceIds': '["i-1"]', 'RegionId': 'cn-hangzhou'})
+    client.call('DetachInstanceRamRole', {'RamRoleName': 'app', 'InstanceIds': '["i-1"]'})  # every row failed: no effect
+    client.call('RunInstances', {'Amount': 2, 'InstanceName': 'web'})
+    client.call('Decrypt', {'CiphertextBlob': 'c'})
+    assert client.writes == [
+        {'product': 'ram', 'action': 'CreateRole', 'RoleName': 'app'},
+        {'product': 'ram', 'action': 'AttachInstanceRamRole', 'RamRoleName': 'app', 'InstanceIds': '["i-1"]'},
+        {'product': 'ram', 'action': 'RunInstances', 'CreatedInstanceIds': ['i-new1', 'i-new2']},
+    ]
+    assert _client.describe_writes(client.writes[:1]) == "CreateRole (RoleName 'app')"

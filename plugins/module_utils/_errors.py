@@ -180,7 +180,7 @@ _QUERY = re.compile(r'\?(?:[A-Za-z_][\w.-]*=[^\s&\'"]*&?){1,}')
 # and URL-encoded once or twice inside a string-to-sign (`SecurityToken%3Dv%26...`, `%253D`).
 _CREDENTIAL_FIELD = re.compile(
     r'(?i)(?P<name>security_?token|sts_?token|access_?key_?secret|access_?key_?id|signature)'
-    r'(?P<sep>\\?["\']?\s*(?:=|:|%3D|%253D)\s*\\?["\']?)'
+    r'(?P<sep>=|%3D|%253D|\\?["\']\s*:\s*\\?["\']?)'
     r'(?P<value>[^\s&"\',;}<>\\]+?)(?=%26|%2526|&|["\'\s,;}<>\\]|$)')
 # userinfo of a URL: `//user:password@host`
 _USERINFO = re.compile(r'(?P<head>//[^/\s:@\'"]*:)[^@\s/\'"]+@')

@@ -24,9 +24,10 @@ options:
   access_key_secret:
     description:
       - AccessKey secret matching O(access_key_id). Never logged.
-      - Falls back to E(ALIBABA_CLOUD_ACCESS_KEY_SECRET), then E(ALICLOUD_SECRET_KEY), as O(access_key_id) does.
+      - Falls back to E(ALIBABA_CLOUD_ACCESS_KEY_SECRET), then E(ALICLOUD_SECRET_KEY), E(ALICLOUD_SECRET_ACCESS_KEY)
+        and E(ALICLOUD_ACCESS_KEY_SECRET), as O(access_key_id) does.
     type: str
-    aliases: [alicloud_secret_key, secret_key]
+    aliases: [alicloud_secret_key, secret_key, secret_access_key]
   security_token:
     description:
       - Security token of a temporary STS credential. Never logged.
@@ -72,7 +73,7 @@ options:
       - Lifetime in seconds of the assumed role's credentials, 900 to 43200 (and at most the role's maximum session duration). Default 3600.
       - Falls back to E(ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION), then E(ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION).
     type: int
-    aliases: [alicloud_assume_role_session_expiration]
+    aliases: [alicloud_assume_role_session_expiration, assume_role_session_expiration]
   region_id:
     description:
       - Region of the ECS and KMS resources, for example C(cn-hangzhou). RAM is global and does not need it.
@@ -83,6 +84,7 @@ options:
     description:
       - RAM endpoint, as C(host[:port]) or C(https://host[:port]); default C(ram.aliyuncs.com).
       - C(http://) is accepted for a loopback address only (a local emulator or relay), because the security token travels in a header.
+        A user name or password in an endpoint is refused (the APIs sign each request and take no basic authentication).
       - Falls back to E(ALIBABA_CLOUD_RAM_ENDPOINT).
     type: str
   ecs_endpoint:
@@ -105,6 +107,8 @@ options:
     description:
       - HTTP proxy through which the instance metadata service (C(100.100.100.200)) is reached.
         Leave unset on ECS. Useful when metadata is relayed, and to point the collection at a local emulator.
+      - Unset, metadata requests go straight to C(100.100.100.200), never through E(HTTP_PROXY) (API calls honour
+        E(HTTP_PROXY), E(HTTPS_PROXY) and E(NO_PROXY)). A password in it (C(http://user:password@host:port)) is never shown.
       - Falls back to E(ALIBABA_CLOUD_METADATA_PROXY).
     type: str
   connect_timeout:

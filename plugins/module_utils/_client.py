@@ -16,17 +16,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import ipaddress
 import json
+import logging
 import os
 import re
 import sys
 import traceback
 import types
 from urllib.parse import urlsplit
+from urllib.request import proxy_bypass_environment
 
-from ._errors import CREDENTIALS_ERROR, AlicloudApiError, AlicloudError, AlicloudParameterError, from_exception, is_api_exception, redact
+from ._errors import (CREDENTIALS_ERROR, AlicloudApiError, AlicloudError, AlicloudParameterError, from_exception, is_api_exception,
+                      redact, redact_error, secret_forms)
 from ._retry import RetryPolicy
 
 COLLECTION_VERSION = '0.1.0'
@@ -36,6 +40,10 @@ USER_AGENT = f'AnsibleCollection/alicloud.instance_ram-{COLLECTION_VERSION}'
 # Writes that take effect again when sent again (a second CreatePolicyVersion makes a second version). After a
 # timeout or a dropped connection the first attempt may have been carried out, so these are not retried then.
 NOT_SAFE_TO_REPEAT = frozenset(('CreatePolicyVersion',))
+# Actions that change nothing, besides Describe*, List* and Get*: a failure after them has no partial state to report.
+READ_ACTIONS = frozenset(('Encrypt', 'Decrypt', 'GenerateDataKey'))
+# The parameters that say what a write was about, in the `done` list of a failed run.
+_WRITE_KEYS = ('RoleName', 'PolicyName', 'PolicyType', 'VersionId', 'RamRoleName', 'InstanceId', 'InstanceIds')
 
 
 class _Product:
@@ -57,7 +65,8 @@ PRODUCTS = {
 # then the older names of the alibaba.alicloud collection.
 ENV = {
     'access_key_id': ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_ACCESS_KEY_ID'),
-    'access_key_secret': ('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY', 'ALICLOUD_ACCESS_KEY_SECRET'),
+    'access_key_secret': ('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY', 'ALICLOUD_SECRET_ACCESS_KEY',
+                          'ALICLOUD_ACCESS_KEY_SECRET'),
     'security_token': ('ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN'),
     'profile': ('ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE'),
     'ecs_role_name': ('ALIBABA_CLOUD_ECS_METADATA', 'ALICLOUD_ECS_ROLE_NAME'),
@@ -89,14 +98,14 @@ def auth_argument_spec():
     """The argument spec every module shares (documented by the alicloud.instance_ram.auth fragment)."""
     spec = {
         'access_key_id': {'type': 'str', 'aliases': ['alicloud_access_key', 'access_key']},
-        'access_key_secret': {'type': 'str', 'no_log': True, 'aliases': ['alicloud_secret_key', 'secret_key']},
+        'access_key_secret': {'type': 'str', 'no_log': True, 'aliases': ['alicloud_secret_key', 'secret_key', 'secret_access_key']},
         'security_token': {'type': 'str', 'no_log': True, 'aliases': ['alicloud_security_token']},
         'profile': {'type': 'str', 'aliases': ['alicloud_profile']},
         'profile_file': {'type': 'path', 'aliases': ['shared_credentials_file']},
         'ecs_role_name': {'type': 'str', 'aliases': ['alicloud_ecs_role_name']},
         'assume_role_arn': {'type': 'str', 'aliases': ['alicloud_assume_role_arn']},
         'assume_role_session_name': {'type': 'str', 'aliases': ['alicloud_assume_role_session_name']},
-        'assume_role_duration': {'type': 'int', 'aliases': ['alicloud_assume_role_session_expiration']},
+        'assume_role_duration': {'type': 'int', 'aliases': ['alicloud_assume_role_session_expiration', 'assume_role_session_expiration']},
         'region_id': {'type': 'str', 'aliases': ['alicloud_region', 'region']},
         'ram_endpoint': {'type': 'str'},
         'ecs_endpoint': {'type': 'str'},
@@ -110,6 +119,27 @@ def auth_argument_spec():
         if option in ENV and option not in _CREDENTIAL_OPTIONS:
             entry['fallback'] = _env_fallback(option)
     return spec
+
+
+# Option names of alibaba.alicloud (plugins/doc_fragments/alicloud.py) that this collection does not take, and what to use instead.
+REFUSED_PEER_OPTIONS = {
+    'alicloud_assume_role': 'assume_role_arn, assume_role_session_name and assume_role_duration (a session policy is not supported)',
+    'assume_role': 'assume_role_arn, assume_role_session_name and assume_role_duration (a session policy is not supported)',
+    'alicloud_protocol': 'the endpoint options (ram_endpoint, ecs_endpoint, sts_endpoint, kms_endpoint): HTTPS always, '
+                         'plain http only as http://127.0.0.1:port',
+    'protocol': 'the endpoint options (ram_endpoint, ecs_endpoint, sts_endpoint, kms_endpoint): HTTPS always, '
+                'plain http only as http://127.0.0.1:port',
+    # alibaba.alicloud's alias of ecs_role_name; where a module manages a role, role_name is that role instead
+    'role_name': 'ecs_role_name for the RAM role of the ECS instance the controller runs on (in a module that manages a '
+                 'role, role_name is that role)',
+}
+
+
+def refused_peer_options(args, spec):
+    """Messages for the alibaba.alicloud option names in `args` that are not options (nor aliases) of `spec`."""
+    known = set(spec) | {alias for entry in spec.values() for alias in entry.get('aliases', ())}
+    return [f'option {name!r} of alibaba.alicloud is not supported by this collection: use {REFUSED_PEER_OPTIONS[name]}'
+            for name in sorted(REFUSED_PEER_OPTIONS) if name in (args or {}) and name not in known]
 
 
 def _first_env(option, environ):
@@ -179,6 +209,10 @@ def parse_endpoint(value, option):
     else:
         parts = urlsplit(value)
         protocol = parts.scheme.lower()
+    if parts.username is not None or parts.password is not None:
+        # the value is shown without its password (AlicloudParameterError scrubs userinfo)
+        raise AlicloudParameterError(option, 'must not carry a user name or password: Alibaba Cloud APIs sign each request '
+                                     'and take no basic authentication', value)
     if protocol not in ('http', 'https') or not parts.hostname or parts.path not in ('', '/') or parts.query:
         raise AlicloudParameterError(option, 'must be host[:port], https://host[:port] or http://127.0.0.1:port', value)
     if protocol == 'http' and not _is_loopback(parts.hostname):
@@ -195,6 +229,42 @@ def _is_loopback(host):
         return False
 
 
+# Tea (the HTTP layer of the SDKs and of the credentials library) reads these itself and ignores NO_PROXY
+_PROXY_VARIABLES = ('HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy')
+_hidden_proxies = {}
+
+
+@contextlib.contextmanager
+def proxy_environment(direct):
+    """Within: the environment's proxy variables hidden from Tea (`direct` true) or as the user set them (false).
+
+    Tea sends through HTTP(S)_PROXY whatever the host, so a direct connection (the metadata service, an endpoint
+    listed in NO_PROXY) needs them out of its sight during the request. Nested uses restore what an outer one hid.
+    """
+    if direct:
+        taken = {name: os.environ.pop(name) for name in _PROXY_VARIABLES if name in os.environ}
+        _hidden_proxies.update(taken)
+        try:
+            yield
+        finally:
+            for name in taken:
+                _hidden_proxies.pop(name, None)
+            os.environ.update(taken)
+    else:
+        shown = dict(_hidden_proxies)
+        os.environ.update(shown)
+        try:
+            yield
+        finally:
+            for name in shown:
+                os.environ.pop(name, None)
+
+
+def bypasses_proxy(host):
+    """True when NO_PROXY (or no_proxy) lists `host` (host[:port]): API calls to it go direct."""
+    return bool(host) and bool(proxy_bypass_environment(host))
+
+
 def _metadata_http_options(params):
     from alibabacloud_credentials.http import HttpOptions  # pylint: disable=import-outside-toplevel
     return HttpOptions(proxy=params.get('metadata_proxy') or None,
@@ -202,18 +272,43 @@ def _metadata_http_options(params):
                        read_timeout=int(min(params.get('read_timeout') or 1.0, 5.0) * 1000))
 
 
-def ecs_role_provider(params, role_name=None):
+class ObservedProvider:
+    """A credentials provider that reports every credential it obtains the moment it obtains it (`seen`), and runs
+    with the environment's proxies hidden when `direct` (the metadata service is never reached through them)."""
+
+    def __init__(self, provider, seen=None, direct=False):
+        self.provider = provider
+        self._seen = seen
+        self._direct = direct
+
+    def get_credentials(self):
+        with proxy_environment(self._direct):
+            credentials = self.provider.get_credentials()
+        if credentials is not None and self._seen is not None:
+            self._seen(credentials)
+        return credentials
+
+    async def get_credentials_async(self):
+        return self.get_credentials()
+
+    def get_provider_name(self):
+        return self.provider.get_provider_name()
+
+
+def ecs_role_provider(params, role_name=None, seen=None):
     """Credentials of the instance's RAM role from the metadata service, hardened mode (token) only.
 
     Built with `async_update_enabled=False`: the library's default starts an APScheduler thread,
-    which a short-lived module process must not leave behind.
+    which a short-lived module process must not leave behind. Without `metadata_proxy`, the metadata service is
+    reached directly, never through HTTP_PROXY.
     """
     from alibabacloud_credentials.provider import EcsRamRoleCredentialsProvider  # pylint: disable=import-outside-toplevel
-    return EcsRamRoleCredentialsProvider(role_name=role_name or None, disable_imds_v1=True,
-                                         http_options=_metadata_http_options(params), async_update_enabled=False)
+    return ObservedProvider(EcsRamRoleCredentialsProvider(role_name=role_name or None, disable_imds_v1=True,
+                                                          http_options=_metadata_http_options(params), async_update_enabled=False),
+                            seen, direct=not params.get('metadata_proxy'))
 
 
-def _profile_provider(params, profile_name):
+def _profile_provider(params, profile_name, seen=None):
     """A named profile: the Alibaba Cloud CLI file first, then the credentials INI file."""
     # pylint: disable=import-outside-toplevel
     from alibabacloud_credentials.provider import CLIProfileCredentialsProvider, ProfileCredentialsProvider
@@ -229,7 +324,7 @@ def _profile_provider(params, profile_name):
         if profile.get('name') == profile_name:
             if profile.get('mode') == 'EcsRamRole':
                 # the library would start a background thread for this mode; build it ourselves
-                return ecs_role_provider(params, profile.get('ram_role_name'))
+                return ecs_role_provider(params, profile.get('ram_role_name'), seen)
             return CLIProfileCredentialsProvider(profile_name=profile_name, profile_file=cli_file)
     ini_file = os.environ.get('ALIBABA_CLOUD_CREDENTIALS_FILE') or os.path.join(os.path.expanduser('~'), '.alibabacloud', 'credentials.ini')
     if os.path.isfile(ini_file):
@@ -244,8 +339,9 @@ class _ChainProvider:
     environment was handled by `resolve_credential_source`: CLI profile, INI profile, ECS role.
     """
 
-    def __init__(self, params):
+    def __init__(self, params, seen=None):
         self._params = params
+        self._seen = seen
         self._chosen = None
 
     def _candidates(self):
@@ -254,7 +350,7 @@ class _ChainProvider:
         yield CLIProfileCredentialsProvider(profile_file=self._params.get('profile_file') or None)
         yield ProfileCredentialsProvider()
         if os.environ.get('ALIBABA_CLOUD_ECS_METADATA_DISABLED', '').lower() != 'true':
-            yield ecs_role_provider(self._params)
+            yield ecs_role_provider(self._params, seen=self._seen)
 
     def get_credentials(self):
         if self._chosen is not None:
@@ -280,9 +376,13 @@ class _ChainProvider:
         return 'default'
 
 
-def build_credentials_provider(params, source=None):
-    """The alibabacloud-credentials provider for `source` (see resolve_credential_source)."""
+def build_credentials_provider(params, source=None, seen=None):
+    """The alibabacloud-credentials provider for `source` (see resolve_credential_source).
+
+    `seen(credentials)` is called with every credential a provider obtains (the source's, then the assumed role's).
+    """
     # pylint: disable=import-outside-toplevel
+    from alibabacloud_credentials.http import HttpOptions
     from alibabacloud_credentials.provider import (RamRoleArnCredentialsProvider, StaticAKCredentialsProvider,
                                                    StaticSTSCredentialsProvider)
     source = source or resolve_credential_source(params)
@@ -293,11 +393,13 @@ def build_credentials_provider(params, source=None):
         provider = StaticSTSCredentialsProvider(access_key_id=source['access_key_id'], access_key_secret=source['access_key_secret'],
                                                 security_token=source['security_token'])
     elif kind == 'profile':
-        provider = _profile_provider(params, source['profile'])
+        provider = _profile_provider(params, source['profile'], seen)
     elif kind == 'ecs_ram_role':
-        provider = ecs_role_provider(params, source['role_name'])
+        provider = ecs_role_provider(params, source['role_name'], seen)
     else:
-        provider = _ChainProvider(params)
+        provider = _ChainProvider(params, seen)
+    if not isinstance(provider, ObservedProvider):
+        provider = ObservedProvider(provider, seen)
     if params.get('assume_role_arn'):
         duration = params.get('assume_role_duration') or 3600
         if not 900 <= duration <= 43200:
@@ -308,7 +410,11 @@ def build_credentials_provider(params, source=None):
             credentials_provider=provider, role_arn=params['assume_role_arn'],
             role_session_name=params.get('assume_role_session_name') or 'ansible-alicloud-instance-ram',
             duration_seconds=duration, sts_endpoint=sts_endpoint,
-            sts_region_id=params.get('region_id') if not sts_endpoint else None)
+            sts_region_id=params.get('region_id') if not sts_endpoint else None,
+            # the module's timeouts, not the library's (10 s to read), so that an unanswering STS fails like any call
+            http_options=HttpOptions(connect_timeout=int((params.get('connect_timeout') or 5.0) * 1000),
+                                     read_timeout=int((params.get('read_timeout') or 10.0) * 1000)))
+        provider = ObservedProvider(provider, seen, direct=bypasses_proxy(sts_host or getattr(provider, '_sts_endpoint', None)))
     return provider
 
 
@@ -391,10 +497,44 @@ def lazy_models(package):
     return module
 
 
-class ApiClient:
-    """One product's client. `call(action, params)` -> response body as a dict (CamelCase keys as on the wire)."""
+def is_write(action):
+    return not action.startswith(('Describe', 'List', 'Get')) and action not in READ_ACTIONS
 
-    def __init__(self, product, sdk_client, models_module, runtime, policy, on_call=None, refresh_credentials=None):
+
+def _took_effect(body):
+    """False for a batch answer whose every row says `Success: false` (AttachInstanceRamRole...), else True."""
+    rows = [row for value in body.values() if isinstance(value, dict) for rows in value.values() if isinstance(rows, list)
+            for row in rows if isinstance(row, dict) and 'Success' in row]
+    return not rows or any(row.get('Success') in (True, 'true', 'True') for row in rows)
+
+
+def write_record(product, action, params, body):
+    """What a successful write did, for the report of a run that fails later: action, its subject, new instance ids."""
+    record = {'product': product, 'action': action}
+    record.update({key: params[key] for key in _WRITE_KEYS if params.get(key) not in (None, '', [])})
+    created = (body.get('InstanceIdSets') or {}).get('InstanceIdSet') if isinstance(body.get('InstanceIdSets'), dict) else None
+    if created:
+        record['CreatedInstanceIds'] = list(created)
+    return record
+
+
+def describe_writes(writes):
+    """One line for the message of a failed run: `CreateRole (RoleName 'app'), AttachPolicyToRole (...)`."""
+    parts = []
+    for record in writes:
+        subject = ', '.join(f'{k} {v!r}' for k, v in record.items() if k not in ('product', 'action'))
+        parts.append(f"{record['action']} ({subject})" if subject else record['action'])
+    return ', '.join(parts)
+
+
+class ApiClient:
+    """One product's client. `call(action, params)` -> response body as a dict (CamelCase keys as on the wire).
+
+    `writes` lists the writes that succeeded (see `write_record`), so that a run failing later reports what it did.
+    `direct`: the endpoint is listed in NO_PROXY, so calls go without the environment's proxies.
+    """
+
+    def __init__(self, product, sdk_client, models_module, runtime, policy, on_call=None, refresh_credentials=None, direct=False):
         self.product = product
         self._sdk = sdk_client
         self._models = models_module
@@ -402,7 +542,9 @@ class ApiClient:
         self._policy = policy
         self._on_call = on_call
         self._refresh_credentials = refresh_credentials
+        self._direct = direct
         self.calls = []
+        self.writes = []
 
     def call(self, action, params=None, *, retry_codes=(), retry_timeout=None):
         """Run one API action with the retry policy; raise AlicloudApiError on failure.
@@ -418,19 +560,55 @@ class ApiClient:
             self.calls.append(action)
             if self._on_call is not None:
                 self._on_call(self.product, action)
-            return method(request, self._runtime).body.to_map()
+            with proxy_environment(self._direct):
+                return method(request, self._runtime).body.to_map()
 
         options = {'extra_codes': retry_codes, 'extra_timeout': retry_timeout, 'product': self.product, 'action': action,
                    'idempotent': action not in NOT_SAFE_TO_REPEAT}
         try:
-            return self._policy.run(once, **options)
+            body = self._policy.run(once, **options)
         except AlicloudApiError as err:
             if self._refresh_credentials is None or not err.matches(EXPIRED_TOKEN_CODE):
                 raise
-        # temporary credentials expired during the run (revoked or rotated before their Expiration):
-        # fetch fresh ones from their source once, and try again
-        self._refresh_credentials()
-        return self._policy.run(once, **options)
+            # temporary credentials expired during the run (revoked or rotated before their Expiration):
+            # fetch fresh ones from their source once, and try again
+            self._refresh_credentials()
+            body = self._policy.run(once, **options)
+        if is_write(action) and isinstance(body, dict) and _took_effect(body):
+            self.writes.append(write_record(self.product, action, clean, body))
+        return body
+
+
+URL_OPTIONS = ('ram_endpoint', 'ecs_endpoint', 'sts_endpoint', 'kms_endpoint', 'metadata_proxy')
+_SECRET_PROFILE_KEYS = ('access_key_secret', 'sts_token', 'security_token', 'private_key', 'oidc_token')
+
+
+def url_password(value):
+    """The password in the userinfo of a URL option (`http://user:password@host:port`), or None."""
+    if not isinstance(value, str) or '@' not in value:
+        return None
+    try:
+        return urlsplit(value if '://' in value else 'http://' + value).password
+    except ValueError:
+        return None
+
+
+def profile_secrets(params, profile_name):
+    """The secret fields of a CLI profile (and of the profile it takes its keys from), for masking. Never raises."""
+    cli_file = params.get('profile_file') or os.path.join(os.path.expanduser('~'), '.aliyun', 'config.json')
+    try:
+        with open(cli_file, encoding='utf-8') as handle:
+            profiles = {p.get('name'): p for p in json.load(handle).get('profiles', []) if isinstance(p, dict)}
+    except (OSError, ValueError, AttributeError):
+        return []
+    found, name = [], profile_name
+    for _hop in range(3):
+        profile = profiles.get(name) or {}
+        found += [str(profile[key]) for key in _SECRET_PROFILE_KEYS if profile.get(key)]
+        name = profile.get('source_profile')
+        if not name:
+            break
+    return found
 
 
 class _FactoryCredential:
@@ -444,7 +622,8 @@ class _FactoryCredential:
         self._factory = factory
 
     def get_credential(self):
-        return self._factory.credential()
+        # no retry of its own: the API call's retry policy retries a throttled or failing AssumeRole
+        return self._factory.credential(retry=False)
 
     def get_type(self):
         return self._factory.credential_client.get_type()
@@ -459,19 +638,36 @@ class ClientFactory:
         self._on_call = on_call
         self._credential_client = None
         self._clients = {}
+        self.obtained = set()  # every secret a provider obtained (access key secrets, security tokens, STS access key ids)
+        quiet_credentials_library()
+
+    def _seen(self, credentials):
+        for getter in ('get_access_key_secret', 'get_security_token', 'get_access_key_id'):
+            value = getattr(credentials, getter, lambda: None)()
+            if value and (getter != 'get_access_key_id' or value.startswith('STS.')):
+                self.obtained.add(value)
+
+    def _provider(self):
+        return build_credentials_provider(self.params, seen=self._seen)
 
     @property
     def credential_client(self):
         if self._credential_client is None:
             from alibabacloud_credentials.client import Client as CredentialClient  # pylint: disable=import-outside-toplevel
-            self._credential_client = CredentialClient(provider=build_credentials_provider(self.params))
+            self._credential_client = CredentialClient(provider=self._provider())
         return self._credential_client
 
-    def credential(self):
+    def credential(self, retry=True):
         """The credential the clients sign with (a CredentialModel: access_key_id, provider_name, ...), fetched now if needed.
 
-        Raises AlicloudApiError when no credential can be obtained, whatever the source says.
+        Raises AlicloudApiError when no credential can be obtained, whatever the source says. An AssumeRole that STS
+        answers with throttling or a server error is retried (with `retry`) by the collection's policy.
         """
+        if retry:
+            return self.policy.run(self._credential_once, product='sts', action='AssumeRole')
+        return self._credential_once()
+
+    def _credential_once(self):
         try:
             return self.credential_client.get_credential()
         except AlicloudError:
@@ -480,7 +676,7 @@ class ClientFactory:
             if not is_api_exception(exc):
                 raise
             err = from_exception(exc)
-            if err.code != CREDENTIALS_ERROR:
+            if err.code != CREDENTIALS_ERROR and not (err.product == 'sts' and RetryPolicy.is_throttling(err)):
                 err = AlicloudApiError(CREDENTIALS_ERROR, f'could not obtain credentials: {err.message}')
             raise err from None
 
@@ -490,23 +686,27 @@ class ClientFactory:
         Drops cached temporary credentials (instance role, assumed role), so the next call fetches new ones.
         """
         if self._credential_client is not None:
-            self._credential_client.cloud_credential.provider = build_credentials_provider(self.params)
+            self._credential_client.cloud_credential.provider = self._provider()
 
     def secrets(self):
-        """Secret values in use (explicit, from the environment, or fetched by a provider), for masking in output."""
-        found = [self.params.get('access_key_secret'), self.params.get('security_token')]
+        """Secret values in use (explicit, from the environment, from a profile, or obtained by a provider), for masking.
+
+        Never asks a provider for anything: after a failure, that would be one more AssumeRole or metadata request.
+        """
+        found = [self.params.get('access_key_secret'), self.params.get('security_token'), *self.obtained]
         try:
             source = resolve_credential_source(self.params)
             found += [source.get('access_key_secret'), source.get('security_token')]
+            if source['kind'] == 'profile':
+                found += profile_secrets(self.params, source['profile'])
         except AlicloudError:
             pass
-        if self._credential_client is not None and self._clients:
-            try:
-                credential = self.credential_client.get_credential()
-                found += [credential.access_key_secret, credential.security_token]
-            except Exception:  # pylint: disable=broad-except
-                pass
+        found += [url_password(self.params.get(option)) for option in URL_OPTIONS]
         return [s for s in found if s]
+
+    def writes(self):
+        """The writes every client of this factory carried out, in order of product then time."""
+        return [record for client in self._clients.values() for record in client.writes]
 
     def client(self, product):
         if product in self._clients:
@@ -528,25 +728,48 @@ class ClientFactory:
         config = Config(credential=_FactoryCredential(self), region_id=region or 'cn-hangzhou', endpoint=host,
                         protocol=protocol, connect_timeout=connect_ms, read_timeout=read_ms, user_agent=USER_AGENT)
         runtime = RuntimeOptions(connect_timeout=connect_ms, read_timeout=read_ms)
+        direct = bypasses_proxy(host or spec.default_host.format(region=region))
         self._clients[product] = ApiClient(product, sdk.Client(config), models, runtime, self.policy, self._on_call,
-                                           refresh_credentials=self.refresh_credentials)
+                                           refresh_credentials=self.refresh_credentials, direct=direct)
         return self._clients[product]
+
+
+def quiet_credentials_library():
+    """Keep alibabacloud-credentials from writing its own log (full request URLs, tracebacks) to stderr: the collection's
+    error says what failed, scrubbed."""
+    logger = logging.getLogger('credentials')
+    if not any(isinstance(f, _DropAll) for f in logger.filters):
+        logger.addFilter(_DropAll())
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record):
+        return False
 
 
 class AlicloudModule:
     """AnsibleModule plus the shared auth options, clients and error handling (composition, not inheritance)."""
 
     def __init__(self, argument_spec=None, *, auth=True, **kwargs):
-        from ansible.module_utils.basic import AnsibleModule  # pylint: disable=import-outside-toplevel
+        # pylint: disable=import-outside-toplevel
+        from ansible.module_utils.basic import AnsibleModule, _load_params
         spec = auth_argument_spec() if auth else {}
         spec.update(argument_spec or {})
         kwargs.setdefault('supports_check_mode', True)
-        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        args = _load_params() if auth else {}
+        refused = refused_peer_options(args, spec)
+        # taken as options only to be refused: Ansible's own message ("Unsupported parameters") would not name the replacement
+        self.module = AnsibleModule(argument_spec={**spec, **{name: {'type': 'raw'} for name in REFUSED_PEER_OPTIONS
+                                                              if name in args and name not in spec}} if refused else spec, **kwargs)
+        if refused:
+            self.module.fail_json(msg='; '.join(refused))
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.diff_mode = self.module._diff  # pylint: disable=protected-access
         self.warnings = []
         self._factory = ClientFactory(self.params)
+        # a password in a URL option (metadata_proxy, an endpoint) is masked in module_args and everywhere else
+        self._mask()
 
     def client(self, product):
         try:
@@ -571,15 +794,25 @@ class AlicloudModule:
 
     def _mask(self):
         for secret in self._factory.secrets():
-            self.module.no_log_values.add(secret)
+            if len(secret) >= 4:
+                self.module.no_log_values.update(secret_forms(secret))
 
     def exit_json(self, **result):
         self._mask()
         self.module.exit_json(**result)
 
     def fail_json(self, msg, **result):
+        """Fail, scrubbed of every credential; after a write, with `changed: true` and what was done (RV(done))."""
         self._mask()
-        self.module.fail_json(msg=redact(msg, self._factory.secrets()), **result)
+        secrets = self._factory.secrets()
+        done = self._factory.writes()
+        if done:
+            result['changed'] = True
+            result['done'] = done
+            msg = f'{msg} -- before this failure, the run did: {describe_writes(done)}; a rerun reads the state and finishes the job'
+        if isinstance(result.get('error'), dict):
+            result['error'] = redact_error(result['error'], secrets)
+        self.module.fail_json(msg=redact(msg, secrets), **result)
 
     def fail_error(self, err, msg=None, **result):
         """Fail with an AlicloudError: the message names the option or the API code, request id and status."""

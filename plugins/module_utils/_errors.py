@@ -11,13 +11,20 @@ all of it and nothing else (in particular never with a credential).
 
 from __future__ import annotations
 
+import json
 import re
+from urllib.parse import quote, quote_plus
 
 # Codes given to failures that never reached the service (the SDK reports them with code None).
 TRANSPORT_TIMEOUT = 'Transport.Timeout'
 TRANSPORT_CONNECTION = 'Transport.ConnectionFailed'
+TRANSPORT_UNREADABLE = 'Transport.UnreadableAnswer'
 CREDENTIALS_ERROR = 'InvalidCredentials'
+MASK = '********'
 
+_UNREADABLE = re.compile(r'Failed to parse the value as json format|Expecting value|Unterminated string|Expecting .* delimiter')
+# the credentials library's text for an AssumeRole answered with an error: `..., http_code: 500, result: {"Code": ...}`
+_STS_FAILURE = re.compile(r'http_code: (?P<status>\d+), result: (?P<body>.*)$', re.S)
 _SDK_MESSAGE = re.compile(r'^code: \d+, (?P<msg>.*?)(?: request id: \S+)?$', re.S)
 _TIMEOUT_HINTS = ('timed out', 'timeout', 'Timeout')
 
@@ -32,7 +39,8 @@ class AlicloudApiError(AlicloudError):
     def __init__(self, code, message, *, request_id=None, status=None, product=None, action=None,
                  retry_after=None, attempts=1):
         self.code = code or 'Unknown'
-        self.message = message or ''
+        # every text of an SDK may quote a request: never keep its query string, userinfo or credential fields
+        self.message = scrub(message or '')
         self.request_id = request_id
         self.status = status
         self.product = product
@@ -59,7 +67,8 @@ class AlicloudApiError(AlicloudError):
 
     @property
     def is_transport(self):
-        return self.code in (TRANSPORT_TIMEOUT, TRANSPORT_CONNECTION)
+        """No complete answer: the request may or may not have been carried out."""
+        return self.code in (TRANSPORT_TIMEOUT, TRANSPORT_CONNECTION, TRANSPORT_UNREADABLE)
 
     def to_dict(self):
         """The error as returned to the user (snake_case keys, no credentials)."""
@@ -81,7 +90,8 @@ class AlicloudParameterError(AlicloudError):
         self.option = option
         self.rule = rule
         self.value = value
-        shown = f' (got {value!r})' if value is not None else ''
+        # values are quoted (a trailing space shows), URLs without their password
+        shown = f' (got {scrub(repr(value))})' if value is not None else ''
         super().__init__(f'{option}: {rule}{shown}')
 
 
@@ -147,10 +157,14 @@ def from_exception(exc, *, product=None, action=None):
 
     cls_name = type(exc).__name__
     if cls_name == 'CredentialException' or (code is None and 'Credential' in cls_name):
-        return AlicloudApiError(CREDENTIALS_ERROR, f'could not obtain credentials: {exc}', product=product, action=action)
+        return _credential_error(exc, product, action)
     if code in (None, 'None') and status is None:
         inner = getattr(exc, 'inner_exception', None) or getattr(exc, '__cause__', None) or exc
         detail = getattr(inner, 'message', None) or str(inner)
+        if _UNREADABLE.search(detail):
+            # a 200 whose body is empty or cut short: the service answered, the body is never quoted (it may hold a secret)
+            return AlicloudApiError(TRANSPORT_UNREADABLE, 'the service sent an unreadable answer (an empty or incomplete JSON '
+                                    'body)', product=product, action=action)
         text = f'{type(inner).__name__}: {detail}'
         is_timeout = any(h in text for h in _TIMEOUT_HINTS)
         return AlicloudApiError(TRANSPORT_TIMEOUT if is_timeout else TRANSPORT_CONNECTION,
@@ -160,10 +174,73 @@ def from_exception(exc, *, product=None, action=None):
                             product=product, action=action, retry_after=retry_after)
 
 
-def redact(text, secrets):
-    """Replace every secret (of 4 characters or more) found in `text` with a mask."""
+# A query string in an error text (`...url: /?Action=AssumeRole&AccessKeyId=...&SecurityToken=...&Signature=...`).
+_QUERY = re.compile(r'\?(?:[A-Za-z_][\w.-]*=[^\s&\'"]*&?){1,}')
+# A field that holds a credential or a signature, in the forms error texts quote them: `SecurityToken=v`, `"SecurityToken": "v"`,
+# and URL-encoded once or twice inside a string-to-sign (`SecurityToken%3Dv%26...`, `%253D`).
+_CREDENTIAL_FIELD = re.compile(
+    r'(?i)(?P<name>security_?token|sts_?token|access_?key_?secret|access_?key_?id|signature)'
+    r'(?P<sep>=|%3D|%253D|\\?["\']\s*:\s*\\?["\']?)'
+    r'(?P<value>[^\s&"\',;}<>\\]+?)(?=%26|%2526|&|["\'\s,;}<>\\]|$)')
+# userinfo of a URL: `//user:password@host`
+_USERINFO = re.compile(r'(?P<head>//[^/\s:@\'"]*:)[^@\s/\'"]+@')
+# an STS security token wherever it stands (they all begin with CAIS), raw or URL-encoded
+_STS_TOKEN = re.compile(r'CAIS[A-Za-z0-9+/=%_-]{16,}')
+
+
+def scrub(text):
+    """`text` without what may carry a credential: query strings, credential fields, URL passwords, STS tokens.
+
+    Applied to every message of an error, whatever produced it: SDK texts quote whole request URLs (the
+    credentials library's AssumeRole request carries the caller's AccessKeyId, SecurityToken and Signature).
+    """
     if not text:
         return text
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, '********')
+    text = _QUERY.sub('?' + MASK, text)
+    text = _CREDENTIAL_FIELD.sub(lambda m: m.group('name') + m.group('sep') + MASK, text)
+    text = _USERINFO.sub(lambda m: m.group('head') + MASK + '@', text)
+    return _STS_TOKEN.sub(MASK, text)
+
+
+def secret_forms(secret):
+    """A secret as it may appear in a text: raw, URL-encoded once or twice, form-encoded."""
+    once = quote(secret, safe='')
+    return {secret, once, quote(once, safe=''), quote_plus(secret)}
+
+
+def _credential_error(exc, product, action):
+    """A failure of the credentials library. An AssumeRole the service answered with an error keeps the service's code:
+    throttling and server errors (5xx) are then retried like any other call; anything else is InvalidCredentials."""
+    text = str(getattr(exc, 'message', None) or exc)
+    match = _STS_FAILURE.search(text)
+    if not match:
+        return AlicloudApiError(CREDENTIALS_ERROR, f'could not obtain credentials: {text}', product=product, action=action)
+    status = int(match.group('status'))
+    try:
+        body = json.loads(match.group('body'))
+    except ValueError:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    code = str(body.get('Code') or f'HTTP{status}')
+    message = str(body.get('Message') or 'no message')
+    err = AlicloudApiError(code, f'the credentials library could not assume the role: {message}', request_id=body.get('RequestId'),
+                           status=status, product='sts', action='AssumeRole')
+    if code.startswith('Throttling') or status >= 500:
+        return err
+    return AlicloudApiError(CREDENTIALS_ERROR, f'could not obtain credentials: {err}', product=product, action=action)
+
+
+def redact(text, secrets):
+    """`text` scrubbed (see `scrub`), then every secret (of 4 characters or more), in any of its encodings, masked."""
+    if not text:
+        return text
+    text = scrub(text)
+    forms = {form for s in secrets if s and len(s) >= 4 for form in secret_forms(s)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
     return text
+
+
+def redact_error(error, secrets):
+    """The structured `error` of a result with every text field redacted."""
+    return {k: redact(v, secrets) if isinstance(v, str) else v for k, v in error.items()}

@@ -13,6 +13,7 @@ and *why* it failed. This small client asks the same questions over the same HTT
 * `Metadata.Unreachable`: no answer within the timeouts (not an ECS instance, or a firewall), the timeouts named;
 * `Metadata.TokenRefused`: hardened mode is required (`allow_tokenless` false) but the service issued no token;
 * `Metadata.TokenlessRefused`: tokenless access was allowed, but the instance enforces hardened mode (HttpTokens=required);
+* `Metadata.ServerError`: the service answered with a server error (HTTP 5xx): nothing wrong with the request, try again;
 * `Metadata.InvalidResponse`: anything else (the body is never quoted: it may hold a secret).
 """
 
@@ -23,7 +24,7 @@ import json
 import time
 from urllib.parse import urlsplit
 
-from ._client import USER_AGENT, _metadata_http_options
+from ._client import USER_AGENT, _metadata_http_options, proxy_environment
 from ._errors import AlicloudApiError
 
 METADATA_HOST = '100.100.100.200'
@@ -51,7 +52,9 @@ def tea_send(method, path, headers, runtime):
     request.method = method
     request.pathname = path
     request.headers = {'host': METADATA_HOST, 'user-agent': USER_AGENT, **headers}
-    response = TeaCore.do_action(request, runtime)
+    # without metadata_proxy, straight to the link-local service: never through the environment's HTTP_PROXY
+    with proxy_environment(not runtime.get('httpProxy')):
+        response = TeaCore.do_action(request, runtime)
     return response.status_code, (response.body or b'').decode('utf-8', 'replace')
 
 
@@ -104,6 +107,11 @@ class MetadataClient:
                                 f'the instance metadata service {METADATA_HOST}{via} did not answer ({self._timeouts()}): '
                                 f'{type(exc).__name__}. Is this an ECS instance?', action=action) from None
 
+    @staticmethod
+    def _server_error(status, action):
+        return MetadataError('Metadata.ServerError', f'the instance metadata service {METADATA_HOST} answered HTTP {status}, a server '
+                             'error (the request is fine; try again)', status=status, action=action)
+
     # ------------------------------------------------------------------ the three questions
     def fetch_token(self):
         """A metadata token (hardened mode), or None when tokenless access is allowed and no token was issued."""
@@ -119,6 +127,8 @@ class MetadataClient:
         if status == 200 and body:
             self.token = body
             return body
+        if status >= 500:
+            raise self._server_error(status, 'PutToken')
         if not self.allow_tokenless:
             raise MetadataError('Metadata.TokenRefused', 'hardened mode is required (allow_tokenless is false) but the metadata '
                                 'service refused a token; a token request must not carry X-Forwarded-For nor cross more hops '
@@ -134,6 +144,8 @@ class MetadataClient:
             return body
         if status == 404:
             raise MetadataError('Metadata.NoRoleBound', missing, status=status, action=action)
+        if status >= 500:
+            raise self._server_error(status, action)
         if status in (401, 403) and not self.token:
             raise MetadataError('Metadata.TokenlessRefused',
                                 'tokenless access was refused: the instance requires hardened mode (HttpTokens=required), '

@@ -33,6 +33,7 @@ THROTTLING_CODES = frozenset((
     'InternalFailure',
     'Transport.Timeout',
     'Transport.ConnectionFailed',
+    'Transport.UnreadableAnswer',  # a 200 with an empty or cut-short body (issue 19 / 14.6)
 ))
 
 

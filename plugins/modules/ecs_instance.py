@@ -23,11 +23,14 @@ options:
   name:
     description:
       - Name of the instances (InstanceName). Together with O(tags) it identifies the set of instances this task manages.
+      - Must not be empty (an empty name would match no instance, and every run would create new ones).
     type: str
     required: true
   tags:
     description:
       - Tags of the instances. Instances are matched on all of them and created with them.
+      - Tag values are strings on the wire, so a number (C(tier=1)) is taken as its text (V("1")); a boolean, a null, a list
+        or a dict is refused before any call (quote it).
     type: dict
     default: {}
   count:
@@ -149,6 +152,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+done:
+  description:
+    - Only when the module fails after a write (it then also reports V(changed=true)) - the writes this run carried out
+      before the failure, in order, each with its C(product), C(action) and the names it was about (C(RoleName),
+      C(PolicyName), C(PolicyType), C(VersionId), C(InstanceIds), C(CreatedInstanceIds), ...). The message lists them too.
+      A rerun reads the state and finishes the job.
+  returned: on a failure after a write
+  type: list
+  elements: dict
+  sample: [{"product": "ram", "action": "CreateRole", "RoleName": "EcsRamRoleTest"}]
 instances:
   description: The matching instances after the run (in check mode, the existing ones that would be kept).
   returned: always
@@ -360,11 +373,31 @@ def create(module, ecs, region_id, amount, found):
                          token=client_token(params['client_token'], found) if params['client_token'] else str(uuid.uuid4()))
 
 
+def check_name(name):
+    if not name or not name.strip():
+        raise AlicloudParameterError('name', 'must not be empty: with tags it identifies the instances this task manages', name)
+    return name
+
+
+def check_tags(tags):
+    """Tags as the API holds them (str: str): numbers as their text; anything else that is not a string refused."""
+    clean = {}
+    for key, value in (tags or {}).items():
+        if not isinstance(key, str) or not key.strip():
+            raise AlicloudParameterError('tags', 'a tag key must be a non-empty string', key)
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise AlicloudParameterError('tags', f'the value of tag {key!r} must be a string (quote it; use "" for an empty '
+                                         'value): ECS holds tag values as text', value)
+        clean[key] = value if isinstance(value, str) else str(value)
+    return clean
+
+
 def run(module):
     params = module.params
+    name, tags, role_name = check_name(params['name']), check_tags(params['tags']), params['role_name']
+    params['tags'] = tags
     region_id = require_region(params)
     ecs = module.client('ecs')
-    name, tags, role_name = params['name'], params['tags'], params['role_name']
     wait = params['wait'] and not module.check_mode
     existing = [i for i in describe_instances(ecs, region_id, name=name, tags=tags) if matches(i, name, tags)]
     roles, errors = current_roles(ecs, region_id, existing)

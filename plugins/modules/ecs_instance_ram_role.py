@@ -80,6 +80,8 @@ options:
     description:
       - An extra policy that further restricts what the role may do on these instances (the optional
         C(Policy) of AttachInstanceRamRole), as a dict or JSON text, at most 1024 characters as compact JSON.
+      - Checked before any call like every policy option of the collection (C(Version) V("1"), statements RAM accepts);
+        a refusal names this option.
       - Applied only when an instance is attached or replaced. The API does not report it back, so an
         instance that already holds O(role_name) is not bound again to change it.
     type: json
@@ -231,6 +233,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
     summarize,
     unique_ids,
 )
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import check_document
 
 
 def run(module):
@@ -241,6 +244,9 @@ def run(module):
     ecs = module.client('ecs')
     policy_json = None
     if state == 'present':
+        if params['policy'] is not None:
+            # the rules of every other policy option (Version "1", statements RAM takes), before any call
+            check_document(params['policy'], 'policy')
         policy_json = extra_policy(params['policy'])
         check_role(module.client('ram'), role_name, module.check_mode, module.warn)
     known = None

@@ -136,6 +136,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+done:
+  description:
+    - Only when the module fails after a write (it then also reports V(changed=true)) - the writes this run carried out
+      before the failure, in order, each with its C(product), C(action) and the names it was about (C(RoleName),
+      C(PolicyName), C(PolicyType), C(VersionId), C(InstanceIds), C(CreatedInstanceIds), ...). The message lists them too.
+      A rerun reads the state and finishes the job.
+  returned: on a failure after a write
+  type: list
+  elements: dict
+  sample: [{"product": "ram", "action": "CreateRole", "RoleName": "EcsRamRoleTest"}]
 role:
   description: The role after the run (in check mode, as it would be). Not returned with O(state=absent).
   returned: when O(state=present)

@@ -9,7 +9,9 @@ short_description: Attach policies to, or detach them from, an existing Alibaba 
 version_added: 0.1.0
 description:
   - Attaches one or more policies to a RAM role, or detaches them, without owning the role.
-  - The role must exist; this module never creates or deletes it (see M(alicloud.instance_ram.ram_role)).
+  - The role must exist; this module never creates or deletes it (see M(alicloud.instance_ram.ram_role)). In check mode,
+    a missing role is a warning and the result predicts the attachments, so that a playbook whose earlier task creates
+    the role can be checked as a whole.
   - Policies attached to the role but not listed are left alone.
 author:
   - alicloud.instance_ram contributors (!UNKNOWN)
@@ -62,6 +64,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+done:
+  description:
+    - Only when the module fails after a write (it then also reports V(changed=true)) - the writes this run carried out
+      before the failure, in order, each with its C(product), C(action) and the names it was about (C(RoleName),
+      C(PolicyName), C(PolicyType), C(VersionId), C(InstanceIds), C(CreatedInstanceIds), ...). The message lists them too.
+      A rerun reads the state and finishes the job.
+  returned: on a failure after a write
+  type: list
+  elements: dict
+  sample: [{"product": "ram", "action": "CreateRole", "RoleName": "EcsRamRoleTest"}]
 attachment:
   description: The role's attachments after the run (in check mode, as they would be).
   returned: always
@@ -118,9 +130,14 @@ def run(module):
     try:
         attached = list_role_policies(ram, role_name)
     except AlicloudApiError as err:
-        if err.matches('EntityNotExist.Role'):
-            module.fail_error(err, f'role {role_name} does not exist; this module never creates roles (see alicloud.instance_ram.ram_role)')
-        raise
+        if not err.matches('EntityNotExist.Role'):
+            raise
+        if not module.check_mode:
+            module.fail_error(err, f'role {role_name!r} does not exist; this module never creates roles (see alicloud.instance_ram.ram_role)')
+        # a playbook checked as a whole: an earlier task (ram_role) would create the role
+        module.warn(f'role {role_name!r} does not exist -- check mode goes on as if an earlier task creates it (with no policy '
+                    'attached); a real run fails unless one does')
+        attached = []
     if p['state'] == 'present':
         to_attach = [x for x in resolve_policies(ram, refs, attached, check_mode=module.check_mode, warn=module.warn)
                      if x not in attached]

@@ -10,7 +10,9 @@ shows that the scan does catch a secret printed on purpose.
 
 from __future__ import annotations
 
-from harness import ACCOUNT_ID, random_secret
+import json
+
+from harness import ACCESS_KEY_ID, ACCOUNT_ID, random_secret
 from scenario import block, play, task
 
 # the lookup takes its credentials and endpoint from the environment, as the modules can
@@ -111,3 +113,78 @@ def test_every_secret_feature_at_vvvv(h):
     h.rescan(run)
     h.ledger.add('secrets', 'every secret feature at -vvvv (password, lookup, KMS secret, instance and assumed-role credentials, failures, diff)',
                  secret_values=len(h.secrets.values))
+
+
+# ---------------------------------------------------------------- error paths of every credential source (issue 19)
+
+def sts_failure_tasks(h, instance, profile_file):
+    """One failing task per credential source and STS failure that never reaches the emulator's STS."""
+    proxy = h.control.metadata_proxy(instance)
+    assumed = f'acs:ram::{ACCOUNT_ID}:role/rel-sec-assumed'
+    on_instance = {'access_key_id': '', 'access_key_secret': '', 'ecs_role_name': 'rel-sec-role', 'metadata_proxy': proxy,
+                   'assume_role_arn': assumed, 'connect_timeout': 1, 'read_timeout': 2}
+    tasks = []
+    for label, endpoint in (('STS unreachable', 'http://127.0.0.1:9'), ('STS name unknown to DNS', 'sts.does-not-exist.invalid')):
+        tasks.append(task(f'instance role + assume_role_arn, {label}', 'alicloud.instance_ram.ram_role_info',
+                          {**on_instance, 'name': 'rel-sec-role', 'sts_endpoint': endpoint}, ignore_errors=True))
+        tasks.append(task(f'the lookup on the instance role + assume_role_arn, {label}', 'ansible.builtin.set_fact',
+                          {'never': "{{ lookup('alicloud.instance_ram.kms_secret', 'rel-sec-db-password', ecs_role_name='rel-sec-role', "
+                                    f"metadata_proxy='{proxy}', assume_role_arn='{assumed}', sts_endpoint='{endpoint}', "
+                                    "access_key_id='', access_key_secret='', connect_timeout=1) }}"},
+                          ignore_errors=True))
+    for kind in ('StsToken', 'AK'):
+        tasks.append(task(f'{kind} profile + assume_role_arn, STS unreachable', 'alicloud.instance_ram.ram_role_info',
+                          {'access_key_id': '', 'access_key_secret': '', 'profile': kind.lower(), 'profile_file': profile_file,
+                           'assume_role_arn': assumed, 'sts_endpoint': 'http://127.0.0.1:9', 'name': 'rel-sec-role',
+                           'connect_timeout': 1}, ignore_errors=True))
+    return tasks
+
+
+def test_credential_error_paths_at_vvvv(h, tmp_path):
+    instance, _value = seed(h)
+    credentials = h.instance_credentials(instance)
+    profile_file = tmp_path / 'config.json'
+    profile_file.write_text(json.dumps({'current': 'ak', 'profiles': [
+        {'name': 'ststoken', 'mode': 'StsToken', 'access_key_id': credentials['AccessKeyId'],
+         'access_key_secret': credentials['AccessKeySecret'], 'sts_token': credentials['SecurityToken'], 'region_id': 'cn-hangzhou'},
+        {'name': 'ak', 'mode': 'AK', 'access_key_id': ACCESS_KEY_ID, 'access_key_secret': h.access_key_secret,
+         'region_id': 'cn-hangzhou'}]}))
+    tasks = sts_failure_tasks(h, instance, str(profile_file))
+    run = h.run([play('credential error paths', [block('errors', tasks, h.auth)])], 'credential-error-paths',
+                extra_vars={'secret_name': 'rel-sec-db-password'}, env=h.environment)
+    assert run.rc == 0, run.tail()
+    for t in tasks:
+        result = run.result(t['name'])
+        assert result['_status'] == 'ignored', (t['name'], result)  # failed, with ignore_errors
+        assert 'InvalidCredentials' in result['msg'], (t['name'], result['msg'])
+        assert 'SecurityToken=' + 'CAIS' not in json.dumps(result)
+    h.ledger.add('secrets', 'credential error paths at -vvvv: STS unreachable and unknown to DNS (instance role, lookup, '
+                 'StsToken and AK profiles)', secret_values=len(h.secrets.values))
+
+
+def test_sts_faults_while_assuming_a_role_at_vvvv(h):
+    instance, _value = seed(h)
+    h.instance_credentials(instance)
+    proxy = h.control.metadata_proxy(instance)
+    on_instance = {'access_key_id': '', 'access_key_secret': '', 'ecs_role_name': 'rel-sec-role', 'metadata_proxy': proxy,
+                   'assume_role_arn': f'acs:ram::{ACCOUNT_ID}:role/rel-sec-assumed', 'read_timeout': 1, 'name': 'rel-sec-role'}
+    faults = [('STS 500 on every attempt', {'kind': 'error', 'count': 8}),
+              ('STS throttling (Throttling.User) on every attempt', {'kind': 'throttle', 'code': 'Throttling.User', 'count': 8}),
+              ('STS slower than the read timeout', {'kind': 'delay', 'delay_ms': 2500, 'count': 1})]
+    for _label, fault in faults:  # rules apply in order, each to its own task's attempts
+        h.control.set_fault(product='STS', action='AssumeRole', **fault)
+    since = h.control.cursor()
+    tasks = [task(f'instance role + assume_role_arn, {label}', 'alicloud.instance_ram.ram_role_info', on_instance, ignore_errors=True)
+             for label, _fault in faults]
+    run = h.run([play('STS faults', [block('sts', tasks, h.auth)])], 'sts-faults', env=h.environment)
+    assert run.rc == 0, run.tail()
+    codes = [run.result(t['name'])['error']['code'] for t in tasks]
+    assert codes[:2] == ['InternalError', 'Throttling.User'], codes
+    assumed = h.control.calls(product='STS', action='AssumeRole', since=since)
+    # 8 attempts for each of the first two faults, one (a timeout is not retried) for the third, and none after a failure
+    assert len(assumed) == 17, f'AssumeRole calls: {len(assumed)}, expected 8 + 8 + 1'
+    for t in tasks:
+        assert 'SecurityToken=' + 'CAIS' not in json.dumps(run.result(t['name']))
+    h.control.clear_faults()
+    h.ledger.add('secrets', 'STS faults while assuming a role at -vvvv: 500, Throttling.User, a read timeout (retried, then clean)',
+                 secret_values=len(h.secrets.values), assume_role_calls=len(assumed))

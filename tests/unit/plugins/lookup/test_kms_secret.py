@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -94,3 +95,18 @@ def test_the_credentials_library_stays_quiet_during_a_lookup(capsys):
         assert 'after the lookup' in capsys.readouterr().err
     finally:
         logger.removeHandler(handler)
+
+
+def test_an_sts_failure_leaves_no_credential_in_the_lookup_error():
+    # an StsToken source (instance role, StsToken profile) with assume_role_arn, and STS unreachable: the credentials
+    # library's error text holds the whole AssumeRole URL (AccessKeyId, SecurityToken, Signature)
+    token = 'CAISlookupInnerToken+/with==chars0123'
+    with pytest.raises(AnsibleLookupError) as exc:
+        lookup().run(['db'], {}, access_key_id='STS.lookupInnerKeyId01', access_key_secret='lookup-inner-secret+/=',
+                     security_token=token, assume_role_arn='acs:ram::1234567890123456:role/app', sts_endpoint='http://127.0.0.1:9',
+                     kms_endpoint='http://127.0.0.1:9', region_id='cn-hangzhou', connect_timeout=0.5)
+    text = str(exc.value)
+    assert "cannot read the secret 'db'" in text and 'InvalidCredentials' in text
+    for secret in ('STS.lookupInnerKeyId01', 'lookup-inner-secret+/=', token):
+        for form in (secret, quote(secret, safe=''), quote(quote(secret, safe=''), safe='')):
+            assert form not in text, (form, text)

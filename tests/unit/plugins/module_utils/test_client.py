@@ -119,7 +119,7 @@ def test_cli_profile_sts_mode(tmp_path):
 def test_cli_profile_ecs_mode_uses_our_thread_free_provider(tmp_path):
     before = threading.active_count()
     cfg = write_cli_config(tmp_path, {'name': 'onecs', 'mode': 'EcsRamRole', 'ram_role_name': 'EcsRamRoleTest'})
-    provider = build_credentials_provider(params(profile='onecs', profile_file=cfg))
+    provider = build_credentials_provider(params(profile='onecs', profile_file=cfg)).provider
     assert type(provider).__name__ == 'EcsRamRoleCredentialsProvider'
     assert provider._role_name == 'EcsRamRoleTest' and provider._disable_imds_v1 is True
     assert threading.active_count() == before
@@ -143,7 +143,7 @@ def test_ini_profile_provider(tmp_path, monkeypatch):
 
 def test_ecs_role_provider_is_hardened_and_thread_free():
     before = threading.active_count()
-    provider = build_credentials_provider(params(ecs_role_name='EcsRamRoleTest', metadata_proxy='http://i-abc@127.0.0.1:9'))
+    provider = build_credentials_provider(params(ecs_role_name='EcsRamRoleTest', metadata_proxy='http://i-abc@127.0.0.1:9')).provider
     assert provider._disable_imds_v1 is True
     assert provider._runtime_options['httpProxy'] == 'http://i-abc@127.0.0.1:9'
     assert threading.active_count() == before
@@ -152,7 +152,7 @@ def test_ecs_role_provider_is_hardened_and_thread_free():
 def test_default_chain_is_thread_free(monkeypatch, tmp_path):
     monkeypatch.setenv('HOME', str(tmp_path))
     before = threading.active_count()
-    provider = build_credentials_provider(params(), {'kind': 'default_chain', 'origin': 'default'})
+    provider = build_credentials_provider(params(), {'kind': 'default_chain', 'origin': 'default'}).provider
     assert isinstance(provider, _client._ChainProvider)
     assert threading.active_count() == before
 
@@ -169,7 +169,7 @@ def test_default_chain_reports_every_source_tried(monkeypatch, tmp_path):
 def test_assume_role_wraps_any_source():
     provider = build_credentials_provider(params(**EXPLICIT, assume_role_arn='acs:ram::1234567890123456:role/deployer',
                                                  assume_role_session_name='ci', assume_role_duration=900,
-                                                 sts_endpoint='http://127.0.0.1:9'))
+                                                 sts_endpoint='http://127.0.0.1:9')).provider
     assert type(provider).__name__ == 'RamRoleArnCredentialsProvider'
     assert provider._role_arn == 'acs:ram::1234567890123456:role/deployer'
     assert provider._role_session_name == 'ci' and provider._duration_seconds == 900
@@ -337,3 +337,44 @@ def test_invalid_credential_options_fail_at_the_first_call_naming_the_option(giv
     with pytest.raises(AlicloudParameterError) as exc:
         client.call('GetRole', {'RoleName': 'r'})
     assert exc.value.option == option and client.calls == ['GetRole']
+
+
+class _AnsweringSdk:
+    """Answers every call with the body given for its action."""
+
+    def __init__(self, bodies):
+        self.bodies = bodies
+
+    def __getattr__(self, name):
+        def method(request, runtime):  # pylint: disable=unused-argument
+            body = self.bodies[name]
+            return type('Response', (), {'body': _Model(**body)})()
+        return method
+
+
+def test_api_client_records_the_writes_that_took_effect():
+    actions = ('GetRole', 'CreateRole', 'AttachInstanceRamRole', 'DetachInstanceRamRole', 'RunInstances', 'Decrypt')
+    models = type('Models', (), {a + 'Request': _Model for a in actions})
+    rows = 'AttachInstanceRamRoleResults'
+    sdk = _AnsweringSdk({
+        'get_role_with_options': {'Role': {'RoleName': 'app'}},
+        'create_role_with_options': {'Role': {'RoleName': 'app'}},
+        'attach_instance_ram_role_with_options': {rows: {'AttachInstanceRamRoleResult': [{'InstanceId': 'i-1', 'Success': True}]}},
+        'detach_instance_ram_role_with_options': {'DetachInstanceRamRoleResults': {'DetachInstanceRamRoleResult': [
+            {'InstanceId': 'i-1', 'Success': False}]}},
+        'run_instances_with_options': {'InstanceIdSets': {'InstanceIdSet': ['i-new1', 'i-new2']}},
+        'decrypt_with_options': {'Plaintext': 'x'},
+    })
+    client = _client.ApiClient('ram', sdk, models, None, _client.RetryPolicy(sleep=pytest.fail))
+    client.call('GetRole', {'RoleName': 'app'})
+    client.call('CreateRole', {'RoleName': 'app', 'AssumeRolePolicyDocument': '{}', 'Description': None})
+    client.call('AttachInstanceRamRole', {'RamRoleName': 'app', 'InstanceIds': '["i-1"]', 'RegionId': 'cn-hangzhou'})
+    client.call('DetachInstanceRamRole', {'RamRoleName': 'app', 'InstanceIds': '["i-1"]'})  # every row failed: no effect
+    client.call('RunInstances', {'Amount': 2, 'InstanceName': 'web'})
+    client.call('Decrypt', {'CiphertextBlob': 'c'})
+    assert client.writes == [
+        {'product': 'ram', 'action': 'CreateRole', 'RoleName': 'app'},
+        {'product': 'ram', 'action': 'AttachInstanceRamRole', 'RamRoleName': 'app', 'InstanceIds': '["i-1"]'},
+        {'product': 'ram', 'action': 'RunInstances', 'CreatedInstanceIds': ['i-new1', 'i-new2']},
+    ]
+    assert _client.describe_writes(client.writes[:1]) == "CreateRole (RoleName 'app')"

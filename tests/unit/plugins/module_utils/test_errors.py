@@ -91,3 +91,31 @@ def test_error_text_never_contains_the_secret_it_was_not_given():
     err = from_exception(exc)
     assert SECRET not in str(err) and SECRET not in repr(err.to_dict())
     assert isinstance(err, AlicloudApiError)
+
+
+@pytest.mark.parametrize('text, kept, gone', [
+    ('url: /?Action=AssumeRole&AccessKeyId=STS.abcdefgh&SecurityToken=CAISabc%2Bdef%2F%3D0123456789&Signature=x%3D (Caused by X)',
+     ['url: /?', '(Caused by X)'], ['STS.abcdefgh', 'CAISabc', 'Signature=x']),
+    ('string to sign is:POST&%2F&AccessKeyId%3DSTS.k1%26SecurityToken%3DCAIStok%252B%252Fen%253D%26Version%3D1',
+     ['string to sign is:POST', 'Version%3D1'], ['STS.k1', 'CAIStok']),
+    ('{"AccessKeySecret": "s3cr3t+/=", "SecurityToken": "tok"}', ['AccessKeySecret'], ['s3cr3t', '"tok"']),
+    ('proxy http://i-abc:pa55word@127.0.0.1:3128 refused', ['http://i-abc:', '@127.0.0.1:3128'], ['pa55word']),
+    # ordinary messages are left alone
+    ('access_key_id: access_key_id and access_key_secret must be given together', ['must be given together', 'access_key_id: access'],
+     ['********']),
+    ('SignatureDoesNotMatch: Specified signature is not matched. Is this an ECS instance?', ['SignatureDoesNotMatch', 'instance?'],
+     ['********']),
+])
+def test_scrub(text, kept, gone):
+    from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import scrub
+    out = scrub(text)
+    for word in kept:
+        assert word in out, (word, out)
+    for word in gone:
+        assert word not in out, (word, out)
+
+
+def test_redact_masks_every_encoding_of_a_secret():
+    secret = 'Secret+/=value'
+    text = f'a {secret} b Secret%2B%2F%3Dvalue c Secret%252B%252F%253Dvalue d Secret%2B%2F%3Dvalue'
+    assert redact(text, [secret]) == 'a ******** b ******** c ******** d ********'

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -94,6 +95,9 @@ def test_a_named_role_skips_discovery():
     (FakeService(token_status=400), None, 'Metadata.TokenRefused', 400, 'refused a token'),
     (FakeService(document={'Code': 'Failed'}), None, 'Metadata.InvalidResponse', 200, "Code 'Failed'"),
     (FakeService(document='not json ' + SECRET), None, 'Metadata.InvalidResponse', 200, 'not a success'),
+    # a server error is one, not a refused token (nor a hint about X-Forwarded-For)
+    (FakeService(token_status=500), None, 'Metadata.ServerError', 500, 'answered HTTP 500, a server error'),
+    (FakeService(token_status=503), None, 'Metadata.ServerError', 503, 'answered HTTP 503, a server error'),
 ])
 def test_failures_are_told_apart(service, role, code, status, words):
     with pytest.raises(MetadataError) as exc:
@@ -211,3 +215,33 @@ def test_tea_transport_reports_a_closed_port_as_unreachable():
     with pytest.raises(MetadataError) as exc:
         meta.fetch()
     assert exc.value.code == 'Metadata.Unreachable' and 'connect timeout 1 s' in exc.value.message
+
+
+def test_a_metadata_server_error_never_mentions_x_forwarded_for():
+    with pytest.raises(MetadataError) as exc:
+        client(FakeService(token_status=502)).fetch()
+    assert 'X-Forwarded-For' not in exc.value.message and exc.value.code == 'Metadata.ServerError'
+
+
+@pytest.mark.parametrize('metadata_proxy, expected', [(None, None), ('http://127.0.0.1:3128', 'http://127.0.0.1:3128')])
+def test_metadata_requests_never_go_through_the_environment_proxy(monkeypatch, metadata_proxy, expected):
+    # Tea reads HTTP_PROXY itself and ignores NO_PROXY: without metadata_proxy, it must not see the variable
+    from Tea.core import TeaCore
+    from Tea.response import TeaResponse
+    seen = []
+
+    def do_action(request, runtime):
+        seen.append((os.environ.get('HTTP_PROXY'), os.environ.get('http_proxy'), runtime.get('httpProxy')))
+        response = TeaResponse()
+        response.status_code, response.body = 200, b'metadata-token'
+        return response
+
+    monkeypatch.setattr(TeaCore, 'do_action', staticmethod(do_action))
+    monkeypatch.setenv('HTTP_PROXY', 'http://corporate-proxy:3128')
+    monkeypatch.setenv('http_proxy', 'http://corporate-proxy:3128')
+    MetadataClient(params(metadata_proxy=metadata_proxy)).fetch_token()
+    if expected is None:
+        assert seen == [(None, None, None)]
+    else:
+        assert seen[0][2] == expected
+    assert os.environ['HTTP_PROXY'] == 'http://corporate-proxy:3128', 'the environment was not restored'

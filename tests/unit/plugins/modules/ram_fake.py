@@ -20,7 +20,7 @@ import pytest
 from ansible.module_utils.common import warnings as warnings_store
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory, is_write, write_record
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 
@@ -48,6 +48,7 @@ class FakeCloud:
         self.faults = {}       # action -> [error codes raised by its next calls]
         self.ecs_unknown = set()  # RAM roles that ECS does not see (yet): DescribeInstanceRamRole answers InvalidRamRole.NotFound
         self.policy = None     # a RetryPolicy to retry calls with, as ApiClient does (None: every call once)
+        self.done = []         # the writes that succeeded, as ApiClient.writes records them
         self.seq = 0
         for name in SYSTEM_POLICIES:
             self.add_policy(name, KMS_DOC, kind='System')
@@ -94,7 +95,10 @@ class FakeCloud:
                     if pending:
                         code = pending.pop(0)
                         raise AlicloudApiError(code, f'injected {code}', status=409, request_id='R-fault', product=product, action=action)
-                    return getattr(cloud, action)(clean)
+                    body = getattr(cloud, action)(clean)
+                    if is_write(action):  # what ApiClient records for the report of a later failure
+                        cloud.done.append(write_record(product, action, clean, body or {}))
+                    return body
                 if cloud.policy is None:
                     return once()
                 return cloud.policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product=product, action=action)
@@ -261,6 +265,7 @@ def install(monkeypatch):
     monkeypatch.setattr(warnings_store, '_global_warnings', {})  # no warning leaks from one test into the next
     fake = FakeCloud()
     monkeypatch.setattr(ClientFactory, 'client', lambda self, product: fake.client(product))
+    monkeypatch.setattr(ClientFactory, 'writes', lambda self: list(fake.done))
     return fake
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_role_policy_attachment
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import KMS_DOC, install, run_module
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import KMS_DOC, install, run_module, warnings
 
 KMS = {'name': 'AliyunKMSFullAccess', 'type': 'System'}
 SECRET = {'name': 'AliyunKMSSecretUserAccess', 'type': 'System'}
@@ -69,3 +69,12 @@ def test_missing_role_is_never_created(cloud, capsys):
 def test_bad_role_name_fails_before_any_call(cloud, capsys):
     code, out = run_module(ram_role_policy_attachment.main, capsys, role_name='bad/name', policies=['AliyunKMSFullAccess'])
     assert code == 1 and out['error']['option'] == 'role_name' and cloud.calls == []
+
+
+def test_check_mode_predicts_for_a_role_an_earlier_task_creates(cloud, capsys):
+    # --check of a playbook: ram_role (check mode) would create the role, then this task attaches to it
+    code, out = run_module(ram_role_policy_attachment.main, capsys, check_mode=True, role_name='new-role',
+                           policies=['AliyunKMSFullAccess'])
+    assert code == 0 and out['changed'] is True and cloud.writes() == []
+    assert out['attachment']['attached'] == [{'name': 'AliyunKMSFullAccess', 'type': 'System'}]
+    assert any("role 'new-role' does not exist -- check mode goes on" in w for w in warnings(out))

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ECS binding engine: chunking, outcome logic, call budgets, rollback and concurrency.
 
-FakeEcs below behaves like the API as /work/shared/reference/alibaba-api.md section 2 describes it
+FakeEcs below behaves like the API as the project's API notes (alibaba-api.md, section 2) describe it
 (and as the emulator implements it); the module tests import it too.
 """
 

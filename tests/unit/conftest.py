@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What every unit test shares: the isolation that `ansible-test units` gives, also under plain `pytest`.
 
+The fakes of the cloud, one per product, and the one `run_module` are in tests/unit/plugins/test_support/.
+
 `ansible-test units` (what `tools/test.sh units` runs) installs Ansible's collection loader before collecting, runs
 the tests of modules, module_utils and controller plugins in separate pytest processes, and each test in its own
 fork. Plain `pytest tests/unit`, run from a collection tree (`cd "$(tools/workspace.sh)" && pytest tests/unit`, see
@@ -10,6 +12,7 @@ state a module process starts with.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -40,9 +43,12 @@ _install_collection_loader()
 
 @pytest.fixture(autouse=True)
 def fresh_ansible_process_state(request, monkeypatch):
-    """Each test starts as a new process would: no warning or deprecation left by an earlier test, and module code
-    reporting its warnings in the result (as on a target) even after a controller plugin's test has imported the
-    controller, which switches `warn()` to the controller's display."""
+    """Each test starts as a new process would: no Alibaba Cloud variable of the caller's environment, no warning or
+    deprecation left by an earlier test, and module code reporting its warnings in the result (as on a target) even
+    after a controller plugin's test has imported the controller, which switches `warn()` to the controller's display."""
+    for name in list(os.environ):
+        if name.startswith(('ALIBABA_CLOUD_', 'ALICLOUD_')):
+            monkeypatch.delenv(name)
     monkeypatch.setattr(_ansible_warnings, '_global_warnings', {})
     monkeypatch.setattr(_ansible_warnings, '_global_deprecations', {})
     if any(Path(request.node.path).is_relative_to(side) for side in TARGET_SIDE):

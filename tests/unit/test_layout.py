@@ -53,6 +53,10 @@ def files(root):
     return sorted(found)
 
 
+def read(root, rel):
+    return (root / rel).read_text(encoding='utf-8')
+
+
 def documentation(path):
     """The DOCUMENTATION of a plugin file, parsed (without importing the plugin)."""
     for node in ast.parse(path.read_text(encoding='utf-8')).body:
@@ -69,7 +73,7 @@ def plugin_files(root, kind):
 def check_modules(root):
     """Every module in the action group and extending the attributes fragment; every action plugin beside its module."""
     problems = []
-    group = set(yaml.safe_load((root / 'meta' / 'runtime.yml').read_text(encoding='utf-8')).get('action_groups', {}).get(GROUP) or [])
+    group = set(yaml.safe_load(read(root, 'meta/runtime.yml')).get('action_groups', {}).get(GROUP) or [])
     modules = {p.stem: p for p in plugin_files(root, 'modules')}
     for name, path in modules.items():
         if name not in group:
@@ -95,7 +99,7 @@ def check_modules(root):
 
 def check_package_renders_every_plugin_type(root):
     """Every documented plugin type (and roles) present in the tree has an `ansible-doc -t TYPE` in the package check."""
-    script = (root / 'tools' / 'package_check.sh').read_text(encoding='utf-8')
+    script = read(root, 'tools/package_check.sh')
     rendered = set(re.findall(r'ansible-doc -t (\w+)', script))
     problems = []
     types = {'module' if d.name == 'modules' else d.name for d in (root / 'plugins').iterdir()
@@ -109,7 +113,7 @@ def check_package_renders_every_plugin_type(root):
 
 def check_version_single_sourced(root):
     """galaxy.yml holds the version; every other mention of the collection's version must equal it."""
-    version = str(yaml.safe_load((root / 'galaxy.yml').read_text(encoding='utf-8'))['version'])
+    version = str(yaml.safe_load(read(root, 'galaxy.yml'))['version'])
     mentions = [
         # written in pieces, so that this file does not match itself
         re.compile('COLLECTION_' + r"VERSION = '([^']+)'"),
@@ -152,7 +156,7 @@ def check_no_machine_paths(root):
 
 def check_map(root):
     """Every folder of the repository and every file under plugins/ and tools/ has its line in docs/developing.md."""
-    doc = (root / 'docs' / 'developing.md').read_text(encoding='utf-8')
+    doc = read(root, 'docs/developing.md')
     named = set(re.findall(r'`([^`\s]+)`', doc))
     problems = []
     tree = files(root)
@@ -171,11 +175,11 @@ def check_map(root):
 
 def check_test_steps(root):
     """Every step tools/test.sh runs by default (what `make test` runs) has its row in the test table of docs/developing.md."""
-    script = (root / 'tools' / 'test.sh').read_text(encoding='utf-8')
+    script = read(root, 'tools/test.sh')
     default = re.search(r'\|\| steps=\(([^)]*)\)', script)
     if default is None:
         return ['tools/test.sh: no default list of steps (steps=(...)) found']
-    rows = set(re.findall(r'^\| `([\w-]+)` \|', (root / 'docs' / 'developing.md').read_text(encoding='utf-8'), re.M))
+    rows = set(re.findall(r'^\| `([\w-]+)` \|', read(root, 'docs/developing.md'), re.M))
     return [f'docs/developing.md: the test table has no row for the step {step} of tools/test.sh'
             for step in default.group(1).split() if step not in rows]
 

@@ -20,12 +20,9 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'emulator'))
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
+from alicloud_emulator.testing import EmulatorProcess, collections_path, emulator_settings
 
-from alicloud_emulator.testing import EmulatorProcess  # noqa: E402 pylint: disable=wrong-import-position
-from with_emulator import collections_path, emulator_settings  # noqa: E402 pylint: disable=wrong-import-position
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BUILD = os.path.join(ROOT, 'build', 'demo')
 DEMO_TAGS = {'app': 'kms-demo'}
@@ -170,7 +167,7 @@ def main(argv=None):
         print(f'emulator {emulator.url}: {len(fleet)} instances in the inventory ({len(fleet) // 3} tagged {DEMO_TAGS}), '
               f'{len(outside)} more tagged outside it, key {KEY_ALIAS}, secret {SECRET_NAME}')
         _auth, emulator_env = emulator_settings(emulator)
-        env = {**os.environ, **emulator_env, 'ANSIBLE_COLLECTIONS_PATH': collections_path(BUILD), 'ANSIBLE_NOCOLOR': '1',
+        env = {**os.environ, **emulator_env, 'ANSIBLE_COLLECTIONS_PATH': collections_path(ROOT, BUILD), 'ANSIBLE_NOCOLOR': '1',
                'ANSIBLE_FORCE_COLOR': '0', 'ANSIBLE_FORKS': str(args.forks), 'ANSIBLE_LOCALHOST_WARNING': 'false',
                'ANSIBLE_DEPRECATION_WARNINGS': 'false'}
         plan = [

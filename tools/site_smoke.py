@@ -14,8 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-from with_emulator import emulator_settings  # also puts tests/emulator on sys.path
-from alicloud_emulator.testing import EmulatorProcess  # pylint: disable=wrong-import-order
+from alicloud_emulator.testing import EmulatorProcess, emulator_settings
 
 
 def run_site(env, inventory, extra):

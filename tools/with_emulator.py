@@ -14,54 +14,7 @@ import os
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'emulator'))
-
-from alicloud_emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET  # noqa: E402 pylint: disable=wrong-import-position
-from alicloud_emulator.testing import EmulatorProcess  # noqa: E402 pylint: disable=wrong-import-position
-
-
-def emulator_settings(emulator):
-    endpoint = emulator.url
-    auth = {
-        'access_key_id': DEFAULT_ACCESS_KEY_ID,
-        'access_key_secret': DEFAULT_ACCESS_KEY_SECRET,
-        'region_id': 'cn-hangzhou',
-        'ram_endpoint': endpoint,
-        'ecs_endpoint': endpoint,
-        'kms_endpoint': endpoint,
-        'sts_endpoint': endpoint,
-    }
-    env = {
-        'ALICLOUD_EMULATOR_URL': emulator.url,
-        'ALIBABA_CLOUD_ACCESS_KEY_ID': DEFAULT_ACCESS_KEY_ID,
-        'ALIBABA_CLOUD_ACCESS_KEY_SECRET': DEFAULT_ACCESS_KEY_SECRET,
-        'ALIBABA_CLOUD_REGION_ID': 'cn-hangzhou',
-        'ALIBABA_CLOUD_RAM_ENDPOINT': endpoint,
-        'ALIBABA_CLOUD_ECS_ENDPOINT': endpoint,
-        'ALIBABA_CLOUD_KMS_ENDPOINT': endpoint,
-        'ALIBABA_CLOUD_STS_ENDPOINT': endpoint,
-    }
-    return auth, env
-
-
-def collections_path(build_dir):
-    """A collections tree holding this checkout as alicloud.instance_ram (the checkout itself when it is one).
-
-    Otherwise a symlink under `build_dir`, so that ansible-playbook finds the collection's modules and roles
-    exactly as in an installed collection.
-    """
-    parts = ROOT.split(os.sep)
-    if parts[-3:-2] == ['ansible_collections'] and parts[-2:] == ['alicloud', 'instance_ram']:
-        return os.sep.join(parts[:-3])
-    base = os.path.join(build_dir, 'collections')
-    link = os.path.join(base, 'ansible_collections', 'alicloud', 'instance_ram')
-    os.makedirs(os.path.dirname(link), exist_ok=True)
-    if os.path.islink(link) and os.readlink(link) != ROOT:
-        os.unlink(link)
-    if not os.path.islink(link):
-        os.symlink(ROOT, link)
-    return base
+from alicloud_emulator.testing import EmulatorProcess, emulator_settings
 
 
 def main(argv=None):

@@ -7,12 +7,16 @@
 Two documents are equal when they grant the same thing, whatever the key order, the whitespace,
 `"x"` versus `["x"]`, the order of order-free lists (Action, Resource, Principal values, condition
 values, the statements themselves), duplicates in those lists, or `Version` given as a number.
+Principals are canonicalised once, by `_normalize_principal`: an account id in `RAM` is its root ARN
+(`"123456"` is `acs:ram::123456:root`), and the principal `"*"` is `{"RAM": ["*"]}` (anyone), as amazon.aws
+`_canonify_root_arn` does. The trust warnings read that same canonical form.
 This is what stops the perpetual diffs that every peer tool suffers from.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from ._errors import AlicloudParameterError
 
@@ -33,6 +37,8 @@ ECS_TRUST_POLICY = {
 _LIST_KEYS = ('Action', 'NotAction', 'Resource', 'NotResource')
 _KNOWN_STATEMENT_KEYS = frozenset(_LIST_KEYS + ('Effect', 'Principal', 'Condition', 'Sid'))
 _EFFECTS = ('Allow', 'Deny')
+_ROOT_ARN = re.compile(r'^acs:ram::(\d+):root$')
+ANYONE = '*'
 
 
 class PolicyDocumentError(AlicloudParameterError):
@@ -54,13 +60,24 @@ def _as_sorted_list(value):
     return sorted({_scalar(v) for v in value})
 
 
+def _canonical_ram_principal(value):
+    """An account id alone means the account's root: both spellings become `acs:ram::<id>:root`."""
+    return f'acs:ram::{value}:root' if value.isdigit() else value
+
+
 def _normalize_principal(value, option):
-    if isinstance(value, str):
-        # "*" alone is kept as is: it means anyone and is compared as such
-        return value
+    """The one canonical form of a Principal: `{"RAM": [...], "Service": [...], ...}` with sorted text values."""
+    if value == ANYONE:
+        # "*" alone means anyone, exactly as {"RAM": "*"}
+        value = {'RAM': ANYONE}
+    elif isinstance(value, str):
+        return value  # another text principal is compared as written
     if not isinstance(value, dict):
         raise PolicyDocumentError(option, 'Principal must be an object such as {"Service": ["ecs.aliyuncs.com"]} or "*"')
-    return {k: _as_sorted_list(v) for k, v in sorted(value.items())}
+    out = {k: _as_sorted_list(v) for k, v in sorted(value.items())}
+    if 'RAM' in out:
+        out['RAM'] = sorted({_canonical_ram_principal(v) for v in out['RAM']})
+    return out
 
 
 def _normalize_condition(value, option):
@@ -166,18 +183,20 @@ def trusts_ecs(document):
 
 
 def broad_trust_warnings(document):
-    """Warnings for trust policies that let anyone, or a whole account, assume the role."""
+    """Warnings for trust policies that let anyone, or a whole account, assume the role (canonical principals)."""
     warnings = []
     for statement in normalize_policy(document, 'assume_role_policy_document')['Statement']:
         if statement['Effect'] != 'Allow':
             continue
         principal = statement.get('Principal')
-        if principal == '*' or (isinstance(principal, dict) and any('*' in v for v in principal.values())):
+        if not isinstance(principal, dict):
+            continue
+        if any(ANYONE in v for v in principal.values()):
             warnings.append('the trust policy lets any principal ("*") assume this role; restrict Principal to the service that needs it')
             continue
-        if isinstance(principal, dict):
-            for arn in principal.get('RAM', []):
-                if arn.endswith(':root') or arn.isdigit():
-                    warnings.append(f'the trust policy lets every RAM identity of account {arn} assume this role; '
-                                    'name the users or roles that need it')
+        for arn in principal.get('RAM', []):
+            root = _ROOT_ARN.match(arn)
+            if root:
+                warnings.append(f'the trust policy lets every RAM identity of account {root.group(1)} ({arn}) assume this role; '
+                                'name the users or roles that need it')
     return warnings

@@ -42,6 +42,8 @@ options:
         what an ECS instance RAM role needs.
       - Not set on an existing role means leave the trust policy alone.
       - A warning is given when the policy lets any principal (C(*)) or every identity of an account assume the role.
+      - Compared by meaning, not text - an account id in C(RAM) is the account's root (C(123456) is C(acs:ram::123456:root))
+        and the principal C("*") is C({"RAM":"*"}), so neither spelling change is reported as a change.
     type: json
     aliases: [trust_policy]
   description:

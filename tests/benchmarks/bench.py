@@ -37,12 +37,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'emulator'))
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-sys.path.insert(0, HERE)
 
-from alicloud_emulator.testing import EmulatorProcess  # noqa: E402 pylint: disable=wrong-import-position
-from with_emulator import collections_path as shared_collections_path, emulator_settings  # noqa: E402 pylint: disable=wrong-import-position
+from alicloud_emulator.testing import EmulatorProcess, emulator_settings
+from alicloud_emulator.testing import collections_path as shared_collections_path
 import report  # noqa: E402 pylint: disable=wrong-import-position
 from report import first_budget, rerun_budget  # noqa: E402 pylint: disable=wrong-import-position
 
@@ -157,8 +154,8 @@ def run_playbook(args, env, control, log_path):
 # ---------------------------------------------------------------- environment
 
 def collections_path():
-    """A collections tree holding this checkout as alicloud.instance_ram (tools/with_emulator.py)."""
-    return shared_collections_path(BUILD)
+    """A collections tree holding this checkout as alicloud.instance_ram (alicloud_emulator.testing.collections_path)."""
+    return shared_collections_path(ROOT, BUILD)
 
 
 def playbook_env(emulator, forks, **extra):

@@ -4,15 +4,11 @@
 within the API call budgets (counts, never times), and the harness's own arithmetic and parsing."""
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import bench  # noqa: E402 pylint: disable=wrong-import-position
-import report  # noqa: E402 pylint: disable=wrong-import-position
+# pytest's default (prepend) import mode puts this folder on sys.path: it has no __init__.py
+import bench
+import report
 
 
 @pytest.mark.parametrize('n, first, rerun', [(1, 8, 4), (100, 9, 5), (101, 11, 6), (1000, 36, 23), (10000, 306, 203)])

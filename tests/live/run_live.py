@@ -449,7 +449,6 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     if mode == 'live':
         return execute(live_target(os.environ), report_dir, work)
-    sys.path.insert(0, str(ROOT / 'tests' / 'emulator'))
     from alicloud_emulator.testing import EmulatorProcess  # pylint: disable=import-outside-toplevel
     with EmulatorProcess() as emu:
         try:

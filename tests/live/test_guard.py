@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+import run_live  # pytest's default (prepend) import mode puts this folder on sys.path
 
-import run_live  # noqa: E402  pylint: disable=wrong-import-position
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(autouse=True)

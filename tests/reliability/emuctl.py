@@ -29,9 +29,7 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'emulator'))
-
-from alicloud_emulator.testing import ControlClient  # noqa: E402 pylint: disable=wrong-import-position
+from alicloud_emulator.testing import ControlClient
 
 SETTLE_TIMEOUT = 30.0
 

@@ -27,11 +27,10 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+from alicloud_emulator.testing import ControlClient
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / 'tests' / 'emulator'))
-
-from alicloud_emulator.testing import ControlClient  # noqa: E402 pylint: disable=wrong-import-position
 
 ACCOUNT_ID = '2345678901234567'
 ACCESS_KEY_ID = 'LTAI5tReliabilitySuite01'

@@ -10,16 +10,13 @@ instance); across both runs each write took effect once; no instance that had a 
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
 
+import emuctl
 from fleet import Fleet, failures, recap
-from harness import ACCOUNT_ID, HERE, assert_writes_once
+from harness import ACCOUNT_ID, assert_writes_once
 from scenario import FAILURE_NAMED, FAULTS
-
-sys.path.insert(0, str(HERE))
-import emuctl  # noqa: E402 pylint: disable=wrong-import-position
 
 # the calls of site.yml that the faults hit: reads and writes of every step, and the verification on the instances
 SITE_ACTIONS = [('RAM', 'GetRole'), ('RAM', 'CreateRole'), ('RAM', 'AttachPolicyToRole'), ('ECS', 'DescribeInstanceRamRole'),

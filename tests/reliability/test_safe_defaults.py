@@ -22,10 +22,11 @@ def trust(principal):
     return {'Version': '1', 'Statement': [{'Action': 'sts:AssumeRole', 'Effect': 'Allow', 'Principal': principal}]}
 
 
+OTHER_ACCOUNT = '3456789012345678'  # another account for the bare id: Ansible shows a repeated warning text only once
 BROAD = {
     'anyone': ({'RAM': ['*']}, 'any principal ("*")'),
-    'the whole account (root ARN)': ({'RAM': [f'acs:ram::{ACCOUNT_ID}:root']}, f'every RAM identity of account acs:ram::{ACCOUNT_ID}:root'),
-    'the whole account (bare id)': ({'RAM': [ACCOUNT_ID]}, f'every RAM identity of account {ACCOUNT_ID}'),
+    'the whole account (root ARN)': ({'RAM': [f'acs:ram::{ACCOUNT_ID}:root']}, f'every RAM identity of account {ACCOUNT_ID} (acs:ram::{ACCOUNT_ID}:root)'),
+    'the whole account (bare id)': ({'RAM': [OTHER_ACCOUNT]}, f'every RAM identity of account {OTHER_ACCOUNT} (acs:ram::{OTHER_ACCOUNT}:root)'),
 }
 
 

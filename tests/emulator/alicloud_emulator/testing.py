@@ -18,9 +18,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from . import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_ACCOUNT_ID, LISTENING_PREFIX
+from . import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, LISTENING_PREFIX
 
-PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 START_TIMEOUT_SECONDS = 10.0
 
 
@@ -203,9 +202,8 @@ class EmulatorProcess:
         self.control: ControlClient | None = None
 
     def start(self) -> EmulatorProcess:
-        env = dict(os.environ)
-        env['PYTHONPATH'] = os.pathsep.join(p for p in (PACKAGE_PARENT, env.get('PYTHONPATH')) if p)
-        self.process = subprocess.Popen(self.args, env=env, stdout=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
+        # the package is installed (tests/emulator/pyproject.toml): the child imports it like the parent
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: lines.put(self.process.stdout.readline()), daemon=True).start()
         try:
@@ -240,3 +238,48 @@ class EmulatorProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def emulator_settings(emulator):
+    """(module options, environment) that point every module of the collection at `emulator` with its default account."""
+    endpoint = emulator.url
+    auth = {
+        'access_key_id': DEFAULT_ACCESS_KEY_ID,
+        'access_key_secret': DEFAULT_ACCESS_KEY_SECRET,
+        'region_id': DEFAULT_REGION,
+        'ram_endpoint': endpoint,
+        'ecs_endpoint': endpoint,
+        'kms_endpoint': endpoint,
+        'sts_endpoint': endpoint,
+    }
+    env = {
+        'ALICLOUD_EMULATOR_URL': emulator.url,
+        'ALIBABA_CLOUD_ACCESS_KEY_ID': DEFAULT_ACCESS_KEY_ID,
+        'ALIBABA_CLOUD_ACCESS_KEY_SECRET': DEFAULT_ACCESS_KEY_SECRET,
+        'ALIBABA_CLOUD_REGION_ID': DEFAULT_REGION,
+        'ALIBABA_CLOUD_RAM_ENDPOINT': endpoint,
+        'ALIBABA_CLOUD_ECS_ENDPOINT': endpoint,
+        'ALIBABA_CLOUD_KMS_ENDPOINT': endpoint,
+        'ALIBABA_CLOUD_STS_ENDPOINT': endpoint,
+    }
+    return auth, env
+
+
+def collections_path(root, build_dir):
+    """A collections tree holding the checkout `root` as alicloud.instance_ram (the checkout itself when it is one).
+
+    Otherwise a symlink under `build_dir`, so that ansible-playbook finds the collection's modules and roles
+    exactly as in an installed collection.
+    """
+    root = os.path.abspath(root)
+    parts = root.split(os.sep)
+    if parts[-3:-2] == ['ansible_collections'] and parts[-2:] == ['alicloud', 'instance_ram']:
+        return os.sep.join(parts[:-3])
+    base = os.path.join(build_dir, 'collections')
+    link = os.path.join(base, 'ansible_collections', 'alicloud', 'instance_ram')
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if os.path.islink(link) and os.readlink(link) != root:
+        os.unlink(link)
+    if not os.path.islink(link):
+        os.symlink(root, link)
+    return base

@@ -3,16 +3,11 @@
 """One emulator process per test module, reset before every test; SDK client factories."""
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from alicloud_emulator.testing import EmulatorProcess
 
-from alicloud_emulator.testing import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
-
-from helpers import sdk_config  # noqa: E402  pylint: disable=wrong-import-position
+from helpers import sdk_config  # this folder is on sys.path (pytest's prepend import mode, no __init__.py)
 
 
 @pytest.fixture(scope='module')

@@ -14,7 +14,7 @@ from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.alicloud.instance_ram.plugins.lookup import kms_secret
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.test_kms import DENIED, SECRET_VALUE, FakeKms
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.kms import DENIED, SECRET_VALUE, FakeKms
 
 DOC = yaml.safe_load(kms_secret.DOCUMENTATION)
 KEYS = {'access_key_id': 'LTAIlookup', 'access_key_secret': 'lookup-secret-DoNotLeak', 'region_id': 'cn-hangzhou'}

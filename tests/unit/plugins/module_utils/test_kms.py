@@ -13,30 +13,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._kms import 
     run_checks,
 )
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
-
-SECRET_VALUE = 'db-password-value-DoNotLeak'
-DENIED = AlicloudApiError('Forbidden.NoPermission', 'This operation is forbidden by permission system.', status=403,
-                          request_id='R-1', product='kms', action='GetSecretValue')
-
-
-class FakeKms:
-    """A KMS client: `answers[action]` is a body, an exception to raise, or a function of the params."""
-
-    def __init__(self, **answers):
-        self.answers = answers
-        self.calls = []
-
-    def call(self, action, params=None, **kw):
-        self.calls.append((action, {k: v for k, v in (params or {}).items() if v is not None}))
-        answer = self.answers[action]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer(params) if callable(answer) else answer
-
-
-def round_trip(**extra):
-    return FakeKms(Encrypt=lambda p: {'CiphertextBlob': 'blob:' + p['Plaintext'], 'KeyId': 'key-1', 'KeyVersionId': 'kv-1'},
-                   Decrypt=lambda p: {'Plaintext': p['CiphertextBlob'][5:]}, **extra)
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.kms import DENIED, SECRET_VALUE, FakeKms, round_trip
 
 
 def test_every_check_passes():

@@ -19,50 +19,14 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata im
     TOKEN_TTL_HEADER,
     MetadataClient,
     MetadataError,
-    parse_time,
 )
-
-NOW = parse_time('2026-11-27T22:00:00Z')
-ROLE = 'EcsRamRoleTest'
-SECRET = 'InstanceRoleSecretDoNotLeak0123456789'
-TOKEN = 'CAISInstanceRoleTokenDoNotLeak'
-DOCUMENT = {'Code': 'Success', 'AccessKeyId': 'STS.instance', 'AccessKeySecret': SECRET, 'SecurityToken': TOKEN,
-            'Expiration': '2026-11-28T04:00:00Z', 'LastUpdated': '2026-11-27T21:59:00Z'}
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.metadata import DOCUMENT, NOW, ROLE, SECRET, TOKEN, FakeService
 
 
 def params(**kw):
     base = {k: v.get('default') for k, v in auth_argument_spec().items()}
     base.update(kw)
     return base
-
-
-class FakeService:
-    """The metadata service as a table: (method, path, token?) -> (status, body); records every request."""
-
-    def __init__(self, token_status=200, tokenless_status=200, role=ROLE, document=None, unreachable=False):
-        self.token_status = token_status
-        self.tokenless_status = tokenless_status
-        self.role = role
-        self.document = DOCUMENT if document is None else document
-        self.unreachable = unreachable
-        self.requests = []
-
-    def __call__(self, method, path, headers, runtime):
-        self.requests.append((method, path, dict(headers)))
-        if self.unreachable:
-            raise OSError('timed out')
-        if method == 'PUT':
-            assert path == TOKEN_PATH
-            return (200, 'metadata-token') if self.token_status == 200 else (self.token_status, 'refused')
-        if headers.get(TOKEN_HEADER) not in (None, 'metadata-token'):
-            return 401, 'bad token'
-        if TOKEN_HEADER not in headers and self.tokenless_status != 200:
-            return self.tokenless_status, 'hardened mode required'
-        if path == CREDENTIALS_PATH:
-            return (200, self.role) if self.role else (404, 'Not Found')
-        if self.role and path == CREDENTIALS_PATH + self.role:
-            return 200, self.document if isinstance(self.document, str) else json.dumps(self.document)
-        return 404, 'Not Found'
 
 
 def client(service, **kw):

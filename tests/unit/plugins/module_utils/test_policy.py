@@ -20,6 +20,10 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy impo
 ECS = ECS_TRUST_POLICY
 
 
+def trust(principal):
+    return {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': principal}]}
+
+
 def stmt(**kw):
     base = {'Effect': 'Allow', 'Action': 'kms:*', 'Resource': '*'}
     base.update(kw)
@@ -51,6 +55,20 @@ PAIRS = [
      stmt(Condition={'IpAddress': {'acs:SourceIp': ['192.168.0.0/16', '10.0.0.0/8']}}), True, 'condition value order'),
     (stmt(Condition={'NumericLessThan': {'acs:Age': 5}}), stmt(Condition={'NumericLessThan': {'acs:Age': '5'}}), True, 'number vs text'),
     (json.dumps(stmt()), json.dumps(stmt(), separators=(',', ':')), True, 'compact JSON text'),
+    (trust({'RAM': '1234567890123456'}), trust({'RAM': ['acs:ram::1234567890123456:root']}), True,
+     'an account id is its root ARN (amazon.aws _canonify_root_arn)'),
+    (trust({'RAM': 1234567890123456}), trust({'RAM': 'acs:ram::1234567890123456:root'}), True, 'an account id given as a number'),
+    (trust({'RAM': ['1234567890123456', 'acs:ram::1234567890123456:root']}), trust({'RAM': '1234567890123456'}), True,
+     'both spellings of one account are one principal'),
+    (trust('*'), trust({'RAM': '*'}), True, '"*" is {"RAM": "*"}'),
+    (trust('*'), trust({'RAM': ['*']}), True, '"*" is {"RAM": ["*"]}'),
+    (trust({'RAM': '1234567890123456'}), trust({'RAM': 'acs:ram::1234567890123456:role/deployer'}), False,
+     'an account is not one role of it'),
+    (trust({'RAM': '1234567890123456'}), trust({'RAM': 'acs:ram::6543210987654321:root'}), False, 'another account'),
+    (trust({'Service': '1234567890123456'}), trust({'Service': 'acs:ram::1234567890123456:root'}), False,
+     'only RAM principals are account ids'),
+    (trust('*'), trust({'Service': '*'}), False, '"*" is a RAM principal, not any service'),
+    (trust('*'), trust({'RAM': '1234567890123456'}), False, 'anyone is not one account'),
     (ECS, stmt(), False, 'different documents'),
     (stmt(Effect='Allow'), stmt(Effect='Deny'), False, 'Effect differs'),
     (stmt(Action='kms:Encrypt'), stmt(Action=['kms:Encrypt', 'kms:Decrypt']), False, 'an extra action'),
@@ -144,3 +162,27 @@ def test_broad_trust_warnings():
     user = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole',
                                            'Principal': {'RAM': ['acs:ram::1234567890123456:user/deployer']}}]}
     assert not broad_trust_warnings(user)
+
+
+@pytest.mark.parametrize('left, right', [
+    ('*', {'RAM': '*'}),
+    ({'RAM': '1234567890123456'}, {'RAM': 'acs:ram::1234567890123456:root'}),
+    ({'RAM': [1234567890123456, 'acs:ram::1234567890123456:root']}, {'RAM': 'acs:ram::1234567890123456:root'}),
+])
+def test_trust_warnings_read_the_canonical_principal(left, right):
+    """One canonicaliser: two spellings that compare equal draw the same single warning."""
+    assert policies_equal(trust(left), trust(right))
+    warnings = broad_trust_warnings(trust(left))
+    assert warnings == broad_trust_warnings(trust(right)) and len(warnings) == 1
+
+
+def test_account_warning_names_the_account_and_its_root():
+    (warning,) = broad_trust_warnings(trust({'RAM': '1234567890123456'}))
+    assert 'every RAM identity of account 1234567890123456 (acs:ram::1234567890123456:root)' in warning
+
+
+def test_normalized_principal_is_canonical():
+    doc = normalize_policy(trust({'RAM': ['1234567890123456', 'acs:ram::1:user/a'], 'Service': 'ecs.aliyuncs.com'}))
+    assert doc['Statement'][0]['Principal'] == {'RAM': ['acs:ram::1234567890123456:root', 'acs:ram::1:user/a'],
+                                                'Service': ['ecs.aliyuncs.com']}
+    assert normalize_policy(trust('*'))['Statement'][0]['Principal'] == {'RAM': ['*']}

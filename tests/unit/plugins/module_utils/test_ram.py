@@ -10,7 +10,7 @@ import pytest
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ram
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import KMS_DOC, FakeCloud
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ram import KMS_DOC, FakeCloud
 
 KMS = {'name': 'AliyunKMSFullAccess', 'type': 'System'}
 

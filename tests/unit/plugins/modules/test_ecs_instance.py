@@ -12,7 +12,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.plugins.modules import ecs_instance, ecs_instance_info
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.test_ecs import (
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ecs import (
     OTHER,
     ROLE,
     FakeClock,

@@ -11,7 +11,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._client impo
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.plugins.modules import ecs_instance, ecs_instance_ram_role
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.test_ecs import (
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ecs import (
     OTHER,
     ROLE,
     FakeClock,

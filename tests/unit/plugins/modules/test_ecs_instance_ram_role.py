@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.plugins.modules import ecs_instance_ram_role, ecs_instance_ram_role_info
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.test_ecs import (
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ecs import (
     OTHER,
     ROLE,
     FakeEcs,
@@ -19,7 +19,7 @@ from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.t
     fleet,
     run_module,
 )
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import warnings
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.module import warnings
 
 FC_TRUST = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'Service': ['fc.aliyuncs.com']}}]}
 

@@ -11,7 +11,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _metadata
 from ansible_collections.alicloud.instance_ram.plugins.modules import instance_role_credentials_info
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.test_metadata import ROLE, SECRET, TOKEN, FakeService
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.metadata import ROLE, SECRET, TOKEN, FakeService
 
 
 def run(monkeypatch, capsys, args, service):

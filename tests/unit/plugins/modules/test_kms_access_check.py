@@ -12,8 +12,8 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client, _metadata
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.modules import kms_access_check
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.test_kms import DENIED, SECRET_VALUE, FakeKms, round_trip
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.module_utils.test_metadata import FakeService
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.kms import DENIED, SECRET_VALUE, FakeKms, round_trip
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.metadata import FakeService
 
 KEYS = {'access_key_id': 'LTAIcheck', 'access_key_secret': 'check-secret-DoNotLeak', 'region_id': 'cn-hangzhou'}
 SECRET_BODY = {'SecretName': 'db', 'SecretData': SECRET_VALUE, 'VersionId': 'v1', 'VersionStages': {'VersionStage': ['ACSCurrent']},

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_policy, ram_role, ram_role_policy_attachment
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import KMS_DOC, install, run_module
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ram import KMS_DOC, install, run_module
 
 OTHER_DOC = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'kms:GetSecretValue', 'Resource': '*'}]}
 

@@ -10,7 +10,7 @@ import pytest
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ram
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_policy
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import install, run_module
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ram import install, run_module
 
 DOC = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': ['kms:GetSecretValue', 'kms:DescribeSecret'], 'Resource': '*'}]}
 # the same grant: one action list reordered, scalar Resource as a list, Version as a number

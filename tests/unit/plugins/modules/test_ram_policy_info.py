@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_policy, ram_policy_info
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import KMS_DOC, install, run_module
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ram import KMS_DOC, install, run_module
 
 
 @pytest.fixture(name='cloud')

@@ -12,7 +12,8 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy impo
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import check_document
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_role
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import install, run_module, warnings
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.module import warnings
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ram import install, run_module
 
 ECS_TEXT = json.dumps(ECS_TRUST_POLICY)
 # the ECS trust policy written differently: scalar vs list, key order, Version as a number, a Sid

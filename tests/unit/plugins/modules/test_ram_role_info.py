@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ram
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_role, ram_role_info
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import install, run_module
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ram import install, run_module
 
 
 @pytest.fixture(name='cloud')

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_role_policy_attachment
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.modules.ram_fake import KMS_DOC, install, run_module, warnings
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.module import warnings
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ram import KMS_DOC, install, run_module
 
 KMS = {'name': 'AliyunKMSFullAccess', 'type': 'System'}
 SECRET = {'name': 'AliyunKMSSecretUserAccess', 'type': 'System'}

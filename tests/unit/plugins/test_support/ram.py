@@ -1,6 +1,6 @@
 # Copyright (c) 2026 alicloud.instance_ram contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""An in-memory RAM (and ECS role bindings) behind the ApiClient.call interface, for the RAM module tests.
+"""The RAM fake: an in-memory RAM (and ECS role bindings) behind the ApiClient.call interface.
 
 It behaves like the service where the modules depend on it: error codes of missing or duplicate
 entities, UpdateRole resetting an absent NewMaxSessionDuration to 3600, documents returned
@@ -13,18 +13,13 @@ the exit code, the JSON result and the calls made.
 from __future__ import annotations
 
 import json
-import os
-
-import pytest
-
-from ansible.module_utils.common import warnings as warnings_store
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory, is_write, write_record
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support import module
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.module import AUTH
 
-AUTH = {'access_key_id': 'LTAIunit', 'access_key_secret': 'unit-secret-value', 'region_id': 'cn-hangzhou'}
 KMS_DOC = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'kms:*', 'Resource': '*'}]}
 DATE = '2026-11-27T10:00:00Z'
 LATER = '2026-11-27T11:00:00Z'
@@ -259,25 +254,12 @@ class FakeCloud:
 
 def install(monkeypatch):
     """A FakeCloud that every client of the modules under test talks to (use in a fixture)."""
-    for name in os.environ:
-        if name.startswith(('ALIBABA_CLOUD_', 'ALICLOUD_')):
-            monkeypatch.delenv(name)
-    monkeypatch.setattr(warnings_store, '_global_warnings', {})  # no warning leaks from one test into the next
     fake = FakeCloud()
     monkeypatch.setattr(ClientFactory, 'client', lambda self, product: fake.client(product))
     monkeypatch.setattr(ClientFactory, 'writes', lambda self: list(fake.done))
     return fake
 
 
-def warnings(result):
-    """The texts of a module result's warnings."""
-    return [w['event']['msg'] if isinstance(w, dict) else w for w in result.get('warnings', [])]
-
-
 def run_module(main, capsys, check_mode=False, diff=True, **args):
-    """Run a module's main(); return (exit code, result dict)."""
-    args = {**AUTH, **args, '_ansible_check_mode': check_mode, '_ansible_diff': diff}
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    """module.run_module with the unit-test keys; diff mode on (the RAM modules return a diff in any mode)."""
+    return module.run_module(main, capsys, check_mode=check_mode, diff=diff, **{**AUTH, **args})

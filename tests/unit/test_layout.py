@@ -1,0 +1,317 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The house rules of docs/developing.md, checked: what the checklists there ask of every new piece.
+
+- every module is in the action group of meta/runtime.yml and extends the auth and attributes fragments, with one
+  variant of the latter (`.info` for a module that only reads, always for an `_info` one; `.actions` otherwise);
+  every action plugin stands beside its module;
+- every documented plugin type under plugins/ (and roles/) is rendered by ansible-doc in tools/package_check.sh;
+- the collection version is written once, in galaxy.yml; every other mention of it equals that one;
+- no tracked file names a path of a build machine (home or scratch folders, the folder the checkout lives in)
+  or points outside the repository with `../`;
+- every file under plugins/, tools/ and every folder of the repository has its line in the map of docs/developing.md,
+  and every step of tools/test.sh its row in the test table there.
+
+Each check returns its violations, so the checks are tested on a planted copy of the tree as well as run on it.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+GROUP = 'alicloud'
+ATTRIBUTES = 'alicloud.instance_ram.attributes'
+# plugin folders that ansible-doc does not render on their own
+NOT_DOCUMENTED = {'module_utils', 'doc_fragments', 'plugin_utils', 'action'}
+# what .gitignore leaves out, for a tree without git (the workspace copy of tools/test.sh)
+GENERATED_DIRS = {'.git', '.venv', '.ci-venv', '.ansible', '.pytest_cache', '__pycache__', 'build', 'dist', '_build', 'output'}
+GENERATED_FILES = re.compile(r'(\.pyc|\.tar\.gz|integration_config\.yml)$')
+# machine paths, written in pieces so that this file does not match itself
+MACHINE_PATHS = re.compile('(?<![\\w.$}-])/(?:' + '|'.join(['wo' + 'rk', 'ro' + 'ot', 'ho' + r'me/[\w.-]+', 'Us' + r'ers/[\w.-]+',
+                                                            'tm' + r'p/[\w.-]+', 'va' + r'r/folders']) + ')(?:/|\\b)')
+LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+UP = re.compile(r'(?<![\w./])((?:\.\./)+)[\w.-]')
+
+
+def files(root):
+    """The files of the tree as git lists them (tracked and untracked, not ignored), or a walk without generated ones."""
+    if (root / '.git').exists():
+        out = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'], cwd=root, capture_output=True, text=True, check=True)
+        return sorted(p for p in (root / line for line in out.stdout.splitlines()) if p.is_file())
+    found = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in GENERATED_DIRS and not d.endswith('.egg-info')]
+        found += [Path(folder) / n for n in names if not GENERATED_FILES.search(n)]
+    return sorted(found)
+
+
+def read(root, rel):
+    return (root / rel).read_text(encoding='utf-8')
+
+
+def documentation(path):
+    """The DOCUMENTATION of a plugin file, parsed (without importing the plugin)."""
+    for node in ast.parse(path.read_text(encoding='utf-8')).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == 'DOCUMENTATION' for t in node.targets):
+            return yaml.load(node.value.value, Loader=LOADER)  # noqa: S506 (a safe loader)
+    return None
+
+
+def plugin_files(root, kind):
+    folder = root / 'plugins' / kind
+    return sorted(p for p in folder.glob('*.py') if p.name != '__init__.py') if folder.is_dir() else []
+
+
+def check_modules(root):
+    """Every module in the action group and extending the attributes fragment; every action plugin beside its module."""
+    problems = []
+    group = set(yaml.safe_load(read(root, 'meta/runtime.yml')).get('action_groups', {}).get(GROUP) or [])
+    modules = {p.stem: p for p in plugin_files(root, 'modules')}
+    for name, path in modules.items():
+        if name not in group:
+            problems.append(f'module {name}: not in the action group {GROUP} of meta/runtime.yml')
+        doc = documentation(path) or {}
+        fragments = doc.get('extends_documentation_fragment') or []
+        for wanted in ('alicloud.instance_ram.auth', 'alicloud.instance_ram.attributes'):
+            if wanted not in fragments:
+                problems.append(f'module {name}: does not extend the documentation fragment {wanted}')
+        # check mode and diff: `.info` for a module that only reads (every *_info one), `.actions` for one that changes
+        variants = [v for v in (ATTRIBUTES + '.actions', ATTRIBUTES + '.info') if v in fragments]
+        if name.endswith('_info') and variants != [ATTRIBUTES + '.info']:
+            problems.append(f'module {name}: does not extend the documentation fragment {ATTRIBUTES}.info (and only that variant)')
+        elif len(variants) != 1:
+            problems.append(f'module {name}: extends {len(variants)} of {ATTRIBUTES}.actions / .info instead of one')
+    for name in sorted(group - set(modules)):
+        problems.append(f'action group {GROUP}: {name} is not a module of plugins/modules')
+    for path in plugin_files(root, 'action'):
+        if path.stem not in modules:
+            problems.append(f'action plugin {path.stem}: no module of that name documents it')
+    return problems
+
+
+def check_package_renders_every_plugin_type(root):
+    """Every documented plugin type (and roles) present in the tree has an `ansible-doc -t TYPE` in the package check."""
+    script = read(root, 'tools/package_check.sh')
+    rendered = set(re.findall(r'ansible-doc -t (\w+)', script))
+    problems = []
+    types = {'module' if d.name == 'modules' else d.name for d in (root / 'plugins').iterdir()
+             if d.is_dir() and d.name not in NOT_DOCUMENTED and plugin_files(root, d.name)}
+    if (root / 'roles').is_dir() and any((root / 'roles').iterdir()):
+        types.add('role')
+    for kind in sorted(types - rendered):
+        problems.append(f'plugin type {kind}: tools/package_check.sh does not render it with ansible-doc -t {kind}')
+    return problems
+
+
+def check_version_single_sourced(root):
+    """galaxy.yml holds the version; every other mention of the collection's version must equal it."""
+    version = str(yaml.safe_load(read(root, 'galaxy.yml'))['version'])
+    mentions = [
+        # written in pieces, so that this file does not match itself
+        re.compile('COLLECTION_' + r"VERSION = '([^']+)'"),
+        re.compile('alicloud-instance_' + r'ram-(\d+\.\d+\.\d+)\.tar\.gz'),
+        re.compile('alicloud-instance-' + r'ram-ee:(\d+\.\d+\.\d+)'),
+    ]
+    problems = []
+    for path in files(root):
+        if path.suffix not in ('.py', '.md', '.yml', '.yaml', '.sh', '.rst') or 'changelog' in path.name.lower():
+            continue
+        text = path.read_text(encoding='utf-8', errors='replace')
+        for pattern in mentions:
+            for found in pattern.findall(text):
+                if found != version:
+                    problems.append(f'{path.relative_to(root)}: version {found}, galaxy.yml says {version}')
+    return problems
+
+
+def check_no_machine_paths(root):
+    """No tracked file names a home or scratch folder, the folder the checkout lives in, or a `../` path out of the tree."""
+    # the folder the checkout lives in: the workspace of tools/test.sh (<tmp>/ansible_collections/alicloud) or the clone's parent
+    own = [str(root.parent) + '/', str(root) + '/']
+    problems = []
+    for path in files(root):
+        try:
+            text = path.read_text(encoding='utf-8')
+        except (UnicodeDecodeError, OSError):
+            continue  # binary (docs/performance.png)
+        rel = path.relative_to(root)
+        for number, line in enumerate(text.splitlines(), 1):
+            found = MACHINE_PATHS.search(line) or next((o for o in own if o in line), None)
+            if found:
+                problems.append(f'{rel}:{number}: names a path of a build machine')
+            for up in UP.findall(line):
+                target = (path.parent / up).resolve()
+                if target != root and root not in target.parents:
+                    problems.append(f'{rel}:{number}: {up} points outside the repository')
+    return problems
+
+
+def check_map(root):
+    """Every folder of the repository and every file under plugins/ and tools/ has its line in docs/developing.md."""
+    doc = read(root, 'docs/developing.md')
+    named = set(re.findall(r'`([^`\s]+)`', doc))
+    problems = []
+    tree = files(root)
+    folders = {p.parent.relative_to(root) for p in tree} - {Path('.')}
+    # the integration targets have one line for all of them
+    folders = {f for f in folders if f.parts[:3] != ('tests', 'integration', 'targets')}
+    for folder in sorted(folders):
+        if f'{folder}/' not in named:
+            problems.append(f'docs/developing.md: the map has no line for the folder {folder}/')
+    for path in tree:
+        rel = path.relative_to(root)
+        if rel.parts[0] in ('plugins', 'tools') and str(rel) not in named and rel.name not in named:
+            problems.append(f'docs/developing.md: the map has no line for {rel}')
+    return problems
+
+
+def check_test_steps(root):
+    """Every step tools/test.sh runs by default (what `make test` runs) has its row in the test table of docs/developing.md."""
+    script = read(root, 'tools/test.sh')
+    default = re.search(r'\|\| steps=\(([^)]*)\)', script)
+    if default is None:
+        return ['tools/test.sh: no default list of steps (steps=(...)) found']
+    rows = set(re.findall(r'^\| `([\w-]+)` \|', read(root, 'docs/developing.md'), re.M))
+    return [f'docs/developing.md: the test table has no row for the step {step} of tools/test.sh'
+            for step in default.group(1).split() if step not in rows]
+
+
+CHECKS = [check_modules, check_package_renders_every_plugin_type, check_version_single_sourced, check_no_machine_paths, check_map, check_test_steps]
+
+
+@pytest.mark.parametrize('check', CHECKS, ids=[c.__name__ for c in CHECKS])
+def test_the_tree_keeps_the_house_rules(check):
+    assert check(ROOT) == []
+
+
+# --- the checks themselves, on a copy of the tree with one rule broken ------------------------------------------------
+
+@pytest.fixture
+def tree(tmp_path):
+    """A copy of the files the checks read (no .git: the walk of a workspace copy), to plant violations in."""
+    copy = tmp_path / 'ansible_collections' / 'alicloud' / 'instance_ram'
+    for path in files(ROOT):
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] not in ('meta', 'plugins', 'docs', 'tools') and len(rel.parts) > 1:
+            continue  # tests, roles, playbooks: no check below plants anything there; a small copy is a fast one
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy / rel)
+    (copy / 'roles' / 'kms_access').mkdir(parents=True)
+    return copy
+
+
+def plant_module(tree, name, fragments):
+    doc = {'module': name, 'short_description': 'planted', 'extends_documentation_fragment': fragments}
+    (tree / 'plugins' / 'modules' / f'{name}.py').write_text(f'DOCUMENTATION = r"""\n{yaml.safe_dump(doc)}"""\n', encoding='utf-8')
+
+
+ALL_FRAGMENTS = ['alicloud.instance_ram.auth', 'alicloud.instance_ram.attributes', 'alicloud.instance_ram.attributes.actions']
+
+
+def test_the_copy_is_clean_before_planting(tree):
+    assert [c.__name__ for c in CHECKS[:4] if c(tree)] == []
+
+
+def test_a_module_outside_the_action_group_is_found(tree):
+    plant_module(tree, 'ram_user', ALL_FRAGMENTS)
+    assert check_modules(tree) == ['module ram_user: not in the action group alicloud of meta/runtime.yml']
+    runtime = tree / 'meta' / 'runtime.yml'
+    meta = yaml.safe_load(runtime.read_text(encoding='utf-8'))
+    meta['action_groups']['alicloud'].append('ram_user')
+    runtime.write_text(yaml.safe_dump(meta), encoding='utf-8')
+    assert check_modules(tree) == []
+
+
+def test_a_module_without_the_attributes_fragment_is_found(tree):
+    plant_module(tree, 'ram_user_info', ['alicloud.instance_ram.auth', 'alicloud.instance_ram.attributes.actions'])
+    assert check_modules(tree) == [
+        'module ram_user_info: not in the action group alicloud of meta/runtime.yml',
+        'module ram_user_info: does not extend the documentation fragment alicloud.instance_ram.attributes',
+        'module ram_user_info: does not extend the documentation fragment alicloud.instance_ram.attributes.info (and only that variant)',
+    ]
+
+
+def test_a_module_with_no_or_both_attribute_variants_is_found(tree):
+    plant_module(tree, 'ram_user', ALL_FRAGMENTS[:2])
+    plant_module(tree, 'ram_group', ALL_FRAGMENTS + ['alicloud.instance_ram.attributes.info'])
+    assert check_modules(tree) == [
+        'module ram_group: not in the action group alicloud of meta/runtime.yml',
+        'module ram_group: extends 2 of alicloud.instance_ram.attributes.actions / .info instead of one',
+        'module ram_user: not in the action group alicloud of meta/runtime.yml',
+        'module ram_user: extends 0 of alicloud.instance_ram.attributes.actions / .info instead of one',
+    ]
+
+
+def test_a_group_entry_without_module_and_an_orphan_action_plugin_are_found(tree):
+    (tree / 'plugins' / 'modules' / 'kms_access_check.py').unlink()
+    (tree / 'plugins' / 'action' / 'ram_user.py').write_text('', encoding='utf-8')
+    assert check_modules(tree) == ['action group alicloud: kms_access_check is not a module of plugins/modules',
+                                   'action plugin ram_user: no module of that name documents it']
+
+
+def test_a_plugin_type_the_package_check_does_not_render_is_found(tree):
+    (tree / 'plugins' / 'inventory').mkdir()
+    (tree / 'plugins' / 'inventory' / 'ecs.py').write_text('', encoding='utf-8')
+    (tree / 'plugins' / 'plugin_utils').mkdir()
+    (tree / 'plugins' / 'plugin_utils' / '_base.py').write_text('', encoding='utf-8')
+    assert check_package_renders_every_plugin_type(tree) == [
+        'plugin type inventory: tools/package_check.sh does not render it with ansible-doc -t inventory']
+    script = tree / 'tools' / 'package_check.sh'
+    script.write_text(script.read_text(encoding='utf-8') + 'ansible-doc -t inventory x\n', encoding='utf-8')
+    assert check_package_renders_every_plugin_type(tree) == []
+
+
+def test_a_second_version_is_found(tree):
+    version = yaml.safe_load((tree / 'galaxy.yml').read_text(encoding='utf-8'))['version']
+    (tree / 'plugins' / 'module_utils' / '_planted.py').write_text('COLLECTION_' + "VERSION = '9.9.9'\n", encoding='utf-8')
+    tarball = 'alicloud-instance_' + 'ram-{}.tar.gz'
+    lines = [f'ansible-galaxy collection install {tarball.format(v)}\n' for v in (version, '0.0.1')]
+    (tree / 'docs' / 'planted.md').write_text(''.join(lines), encoding='utf-8')
+    assert check_version_single_sourced(tree) == [f'docs/planted.md: version 0.0.1, galaxy.yml says {version}',
+                                                  f'plugins/module_utils/_planted.py: version 9.9.9, galaxy.yml says {version}']
+
+
+@pytest.mark.parametrize('line, found', [
+    ('see ' + '/ro' + 'ot/.cache/x', True),
+    ('python ' + '/wo' + 'rk/main/.venv/bin/pytest', True),
+    ('cd ' + '/ho' + 'me/dev/src', True),
+    ('log in ' + '/tm' + 'p/alicloud-ws.abc/x', True),
+    ('the notes in ' + '../' * 3 + 'shared/reference/api.md', True),
+    ('WS=${TMPDIR:-' + '/tm' + 'p}', False),
+    ('python_path: /usr/bin/python3.11', False),
+    ('see [the page](../docs/reliability.md)', False),
+    ('-r ../requirements.txt', False),
+])
+def test_machine_paths_are_found(tree, line, found):
+    (tree / 'tools' / 'planted.txt').write_text(f'first line\n{line}\n', encoding='utf-8')
+    problems = check_no_machine_paths(tree)
+    assert bool(problems) is found, problems
+    assert all(p.startswith('tools/planted.txt:2: ') for p in problems)
+
+
+def test_the_checkout_folder_is_a_machine_path(tree):
+    (tree / 'docs' / 'planted.md').write_text(f'built in {tree.parent}/instance_ram\n', encoding='utf-8')
+    assert check_no_machine_paths(tree) == ['docs/planted.md:1: names a path of a build machine']
+
+
+def test_a_new_test_step_missing_from_the_table_is_found(tree):
+    script = tree / 'tools' / 'test.sh'
+    text = script.read_text(encoding='utf-8')
+    script.write_text(text.replace('steps=(lint ', 'steps=(lint parity '), encoding='utf-8')
+    assert check_test_steps(tree) == ['docs/developing.md: the test table has no row for the step parity of tools/test.sh']
+
+
+def test_a_file_missing_from_the_map_is_found(tree):
+    (tree / 'plugins' / 'module_utils' / '_planted.py').write_text('', encoding='utf-8')
+    (tree / 'docs' / 'planted').mkdir()
+    (tree / 'docs' / 'planted' / 'x.yml').write_text('', encoding='utf-8')
+    assert check_map(tree) == ['docs/developing.md: the map has no line for the folder docs/planted/',
+                               'docs/developing.md: the map has no line for plugins/module_utils/_planted.py']

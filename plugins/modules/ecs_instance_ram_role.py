@@ -11,8 +11,8 @@ description:
   - Makes a RAM role the instance RAM role of every listed ECS instance (O(state=present)), or takes
     it away (O(state=absent)), so that software on the instances gets the role's temporary
     credentials from the instance metadata service.
-  - Any number of instances. Reads go in batches (DescribeInstanceRamRole, 50 ids a call: the documented
-    limit, one page of 50) and writes too (AttachInstanceRamRole / DetachInstanceRamRole, 100 ids a call);
+  - Any number of instances. Reads go in batches (DescribeInstanceRamRole, 50 ids a call, the documented
+    limit, one page of 50 each) and writes too (AttachInstanceRamRole / DetachInstanceRamRole, 100 ids a call);
     never one call per instance.
     For N instances that all exist in a VPC, a run costs ceil(N/50) reads, ceil(M/100) writes for the M
     instances that need a change, and one RAM GetRole; a rerun makes no write.
@@ -24,7 +24,7 @@ description:
     DescribeInstances of that call's ids finds the culprits, they fail with that code, and the others are sent again
     (at most three sends of a batch), so one bad id never fails the 99 others of its batch.
   - Role names are compared without regard to case (RAM role names are case-insensitive, and ECS may report
-    C(ecsramroletest) for C(EcsRamRoleTest)): an instance holding the role in another spelling is V(unchanged), and
+    C(ecsramroletest) for C(EcsRamRoleTest)), so an instance holding the role in another spelling is V(unchanged), and
     O(state=absent) takes it away.
   - Before attaching, the role must exist and trust C(ecs.aliyuncs.com); otherwise the module fails
     saying how to fix the trust policy. In check mode this is a warning, so that a whole playbook
@@ -48,7 +48,7 @@ options:
       - Required with O(state=present).
       - With O(state=absent) and no O(instance_ids), the role is taken away from every instance in
         O(region_id) that holds O(role_name). A role that ECS does not know (C(InvalidRamRole.NotFound), for example
-        one deleted already) is held by no instance: nothing changes.
+        one deleted already) is held by no instance, so nothing changes.
     type: list
     elements: str
   state:
@@ -70,7 +70,7 @@ options:
         collection's bounded retry wait (90 seconds), or 60 seconds while ECS does not see a new role yet.
       - If the attach of a replaced instance fails, its previous role is attached again and the instance is
         reported failed; an instance that had a role is never knowingly left without one.
-      - The previous role comes back B(without) the extra C(Policy) it may have been attached with: ECS does not
+      - The previous role comes back B(without) the extra C(Policy) it may have been attached with, because ECS does not
         report that policy, so it cannot be restored. The instance's RV(results[].message) and a warning say so;
         attach that role again with its policy if it had one.
     type: str

@@ -11,9 +11,9 @@ description:
   - With O(instance_ids), returns the instance RAM role of each given instance, any number of them,
     in batches (DescribeInstanceRamRole, 50 ids a call, the documented limit, one page each, so ceil(N/50) calls).
   - With O(role_name) only, returns every instance of O(region_id) that holds that role (paged, 50 a call, read while
-    a page is full). A role that ECS does not know (C(InvalidRamRole.NotFound)) is held by no instance: the list is empty.
+    a page is full). A role that ECS does not know (C(InvalidRamRole.NotFound)) is held by no instance, so the list is empty.
   - With both, returns the given instances that hold O(role_name) (and those that could not be read).
-  - Role names are compared without regard to case: ECS may report C(ecsramroletest) for C(EcsRamRoleTest).
+  - Role names are compared without regard to case, as ECS may report C(ecsramroletest) for C(EcsRamRoleTest).
   - An instance that cannot be read (not found, classic network) is returned with the API's code and
     message instead of a role; the module does not fail for it.
 author:

@@ -130,7 +130,7 @@ class Target:
             for product in PRODUCTS:
                 env[f'ALIBABA_CLOUD_{product}_ENDPOINT'] = 'http://' + self.endpoint(product).split('://')[-1]
         else:
-            env.update({k: v for k, v in endpoint_variables(os.environ).items()})
+            env.update(endpoint_variables(os.environ))
         return env
 
 
@@ -260,7 +260,7 @@ def run_probes(target: Target, prefix: str) -> list[dict]:
     role_a, role_b = f'{prefix}a', f'{prefix}b'
     fake = [f'i-{prefix[-8:]}{n:012d}'[:22] for n in range(60)]
     inst = target.instance_id
-    who = answer(lambda: sts.get_caller_identity())
+    who = answer(sts.get_caller_identity)
     identity = (who.get('body') or {})
     probe('caller', 'who the suite is (GetCallerIdentity)', 'GetCallerIdentity',
           {'ok': who['ok'], 'IdentityType': identity.get('IdentityType'), 'has UserId': 'UserId' in identity})

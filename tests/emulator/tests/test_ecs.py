@@ -172,7 +172,6 @@ def test_detach_and_describe_instance_ram_role(ecs, fleet):
     api_error('InvalidParameter', 400, _describe_roles, ecs, role='EcsKmsRole', page_size=51)
     api_error('InvalidRamRole.NotFound', 404, _describe_roles, ecs, role='NoSuchRole')  # reference 0b.4
 
-
     detached = ecs.detach_instance_ram_role(ecs_models.DetachInstanceRamRoleRequest(
         region_id=REGION, instance_ids=json.dumps(vpc + fleet['held']), ram_role_name='EcsKmsRole')).body
     assert (detached.total_count, detached.fail_count) == (4, 2)

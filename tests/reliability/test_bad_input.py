@@ -72,7 +72,7 @@ def cases(ctx):
          {'role_name': 'rel-bad-existing', 'policies': ['AliyunKMSCryptoUserAccess', 'Custom/no-such-policy']},
          ['policies', 'no-such-policy does not exist'], 'EntityNotExist.Policy'),
         ('attachment to a role that does not exist', ATTACHMENT, {'role_name': 'rel-bad-missing', 'policies': ['AliyunKMSCryptoUserAccess']},
-         ['role rel-bad-missing does not exist', 'never creates roles'], 'EntityNotExist.Role'),
+         ["role 'rel-bad-missing' does not exist", 'never creates roles'], 'EntityNotExist.Role'),
         ('binding a role that does not exist', BIND, {'role_name': 'rel-bad-missing', 'instance_ids': fleet},
          ['role_name', 'does not exist'], 'InvalidRamRole.NotFound'),
         ('binding a role that does not trust ECS', BIND, {'role_name': 'rel-bad-fc', 'instance_ids': fleet},

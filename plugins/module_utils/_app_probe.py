@@ -42,7 +42,7 @@ CLIENTS = {
     'secretsmanager_v1': {
         'package': 'aliyun-secret-manager-client', 'credentials_package': 'aliyun-python-sdk-core',
         'hardened_mode': False,
-        'how': 'aliyunsdkcore EcsRamRoleSigner: urlopen(http://100.100.100.200/latest/meta-data/ram/security-credentials/<role>), no token',
+        'how': 'aliyunsdkcore EcsRamRoleSigner: a plain GET of http://100.100.100.200/latest/meta-data/ram/security-credentials/<role>, no token',
     },
 }
 
@@ -151,13 +151,21 @@ def probe_kms_sdk(request, result):
     credential = CredentialClient()
     host, protocol = split_endpoint(request.get('kms_endpoint'), request['region_id'])
     kms = KmsClient(Config(credential=credential, region_id=request['region_id'], endpoint=host, protocol=protocol))
-    if request.get('secret_name'):
-        kms.get_secret_value(models.GetSecretValueRequest(secret_name=request['secret_name']))
-        result['action'] = 'GetSecretValue'
-    else:
-        kms.list_keys(models.ListKeysRequest(page_size=1))
-        result['action'] = 'ListKeys'
-    result['provider'] = credential.get_credential().provider_name
+    result['action'] = 'GetSecretValue' if request.get('secret_name') else 'ListKeys'
+    try:
+        if request.get('secret_name'):
+            kms.get_secret_value(models.GetSecretValueRequest(secret_name=request['secret_name']))
+        else:
+            kms.list_keys(models.ListKeysRequest(page_size=1))
+    finally:  # also when KMS refused: which source the credentials came from explains many denials
+        result['provider'] = _provider_name(credential)
+
+
+def _provider_name(credential):
+    try:
+        return credential.get_credential().provider_name
+    except Exception:  # pylint: disable=broad-except
+        return None
 
 
 def _secretsmanager(module_prefix, request):
@@ -174,10 +182,8 @@ def _secretsmanager(module_prefix, request):
 def probe_secretsmanager(module_prefix, request, result):
     if not request.get('secret_name'):
         raise ValueError('the Secrets Manager Client reads a secret: give secret_name')
-    client = _secretsmanager(module_prefix, request)
-    info = client.get_secret_info(request['secret_name'])
     result['action'] = 'GetSecretValue'
-    result['has_value'] = bool(getattr(info, 'secret_value', None))
+    client = _secretsmanager(module_prefix, request)
     inner = getattr(client, 'secret_client', None)
     credential = getattr(inner, 'credential', None)
     name = getattr(credential, 'get_provider_name', None)
@@ -185,6 +191,8 @@ def probe_secretsmanager(module_prefix, request, result):
         result['provider'] = name()
     elif credential is not None:  # aliyunsdkcore credentials: EcsRamRoleCredential and friends
         result['provider'] = {'EcsRamRoleCredential': 'ecs_ram_role'}.get(type(credential).__name__, type(credential).__name__)
+    info = client.get_secret_info(request['secret_name'])
+    result['has_value'] = bool(getattr(info, 'secret_value', None))
 
 
 PROBES = {

@@ -236,3 +236,37 @@ def test_a_wrapped_cause_is_classified():
             self.inner_exception = inner
     wrapped = Unretryable(CredentialException('Failed to get token from ECS Metadata Service. HttpCode=401'))
     assert probe.classify('kms_sdk', wrapped)[0] == 'MetadataTokenRequired'
+
+
+class _Deny(http.server.BaseHTTPRequestHandler):
+    """A KMS endpoint that refuses every call the way KMS does (HTTP 403, a JSON error body)."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        body = json.dumps({'Code': 'Forbidden.NoPermission', 'Message': 'This operation is forbidden by permission system.',
+                           'RequestId': 'R-1', 'HostId': 'kms.cn-hangzhou.aliyuncs.com'}).encode()
+        self.send_response(403)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_real_fresh_process_refused_by_kms_reports_the_code_and_the_provider_it_used(tmp_path):
+    # the application's environment file carries keys here: the report must say so (default/env), with KMS's code
+    server = http.server.HTTPServer(('127.0.0.1', 0), _Deny)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        env_file = tmp_path / 'app.env'
+        env_file.write_text('ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tUnitTestKey\nALIBABA_CLOUD_ACCESS_KEY_SECRET=UnitTestSecretDoNotLeak\n')
+        p = params(home=str(tmp_path), env_files=[str(env_file)], kms_endpoint=f'http://127.0.0.1:{server.server_address[1]}',
+                   secret_name='db-password', timeout=120)
+        result = module.run_client('kms_sdk', p, module.service_environment(p))
+    finally:
+        server.shutdown()
+    assert result['passed'] is False and result['code'] == 'Forbidden.NoPermission'
+    assert result['provider'] == 'default/env' and result['action'] == 'GetSecretValue'
+    assert 'UnitTestSecretDoNotLeak' not in json.dumps(result)

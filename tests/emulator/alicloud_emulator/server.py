@@ -93,7 +93,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
     body = await request.read()
     raw = RawRequest(request.method, path, raw_query, request.headers, body)
     bound_instance = request.app.get(INSTANCE_KEY)
-    if bound_instance is not None:
+    if bound_instance is not None and proxy_host not in (None, METADATA_HOST):
+        # an instance's own port used as its HTTP proxy (HTTP_PROXY of a service): any other host is the API
+        reply = await handle_api(emu, raw)
+    elif bound_instance is not None:
         reply = await handle_metadata(emu, raw, bound_instance, path)
     elif proxy_host == METADATA_HOST:
         reply = await handle_metadata(emu, raw, proxy_user(request.headers), path)

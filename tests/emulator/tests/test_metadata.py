@@ -186,3 +186,26 @@ def test_truncated_and_throttled_metadata_answers(emu, control, two_instances):
     assert imds(emu, a, CREDS + 'RoleA')[0] == 429
     status, text = imds(emu, a, CREDS + 'RoleA')
     assert status == 200 and json.loads(text)['Code'] == 'Success'
+
+
+def test_an_instance_port_as_the_http_proxy_of_a_service(emu, control, two_instances):
+    """HTTP_PROXY=<the instance's port>: metadata for 100.100.100.200, every other host forwarded to the API."""
+    from alibabacloud_kms20160120 import models as kms_models  # pylint: disable=import-outside-toplevel
+    from alibabacloud_kms20160120.client import Client as KmsClient  # pylint: disable=import-outside-toplevel
+    a = two_instances[0]
+    proxy = control.metadata_proxy(a)
+    creds = provider(control, a).get_credentials()
+    kms = client_for(KmsClient, emu, access_key_id=creds.get_access_key_id(), access_key_secret=creds.get_access_key_secret(),
+                     security_token=creds.get_security_token(), http_proxy=proxy)
+    assert kms.list_keys(kms_models.ListKeysRequest()).body.request_id
+    call = control.calls(product='KMS')[-1]
+    assert (call['action'], call['status']) == ('ListKeys', 200)
+    assert call['principal'] == f'acs:ram::{DEFAULT_ACCOUNT_ID}:assumed-role/RoleA/{a}'
+    # the forwarded request is an API call, not a metadata request of the instance: no IMDS entry for it
+    assert [c['params']['Path'] for c in control.calls(product='IMDS')][-1] == CREDS + 'RoleA'
+    conn = http.client.HTTPConnection('127.0.0.1', int(proxy.rsplit(':', 1)[1]), timeout=10)
+    try:
+        conn.request('GET', f'http://127.0.0.1:{emu.port}/_emulator/health')
+        assert conn.getresponse().status != 200, 'the control plane is not reachable through an instance'
+    finally:
+        conn.close()

@@ -27,6 +27,7 @@ import types
 from urllib.parse import urlsplit
 
 from ._errors import CREDENTIALS_ERROR, AlicloudApiError, AlicloudError, AlicloudParameterError, from_exception, is_api_exception, redact
+from ._lazy_imports import defer_unused_sdk_parts
 from ._retry import RetryPolicy
 
 COLLECTION_VERSION = '0.1.0'
@@ -537,6 +538,7 @@ class AlicloudModule:
     """AnsibleModule plus the shared auth options, clients and error handling (composition, not inheritance)."""
 
     def __init__(self, argument_spec=None, *, auth=True, **kwargs):
+        defer_unused_sdk_parts()  # a module process: the SDK core's async stack, scheduler... load on first real use only
         from ansible.module_utils.basic import AnsibleModule  # pylint: disable=import-outside-toplevel
         spec = auth_argument_spec() if auth else {}
         spec.update(argument_spec or {})

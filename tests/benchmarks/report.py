@@ -195,7 +195,7 @@ def _startup_table(results, lines):
               '([callback_plugins/bench_timer.py](../tests/benchmarks/callback_plugins/bench_timer.py)), from the task\'s start',
               'to its result: fork, templating, payload transfer, the module\'s Python process and its API calls (emulator',
               'latency 0 here, so this is the module\'s own cost). Round 0, which builds each AnsiballZ payload, is left out;',
-              'the median of the others is reported. *Payload* is the module\'s AnsiballZ file run directly (medians of 3: wall',
+              f"the median of the others is reported. *Payload* is the module's AnsiballZ file run directly (medians of {startup.get('payload_runs', 3)}: wall",
               'time, and CPU time of its process, which other work on the machine inflates far less), *imports* the sum of',
               '`python -X importtime` self times in one more run.', '',
               '*SDKs* are the product SDKs the payload imported, with the number of model files it loaded.', '',
@@ -219,7 +219,7 @@ def _startup_table(results, lines):
               f"{STARTUP_TARGET * ping['seconds']:.3f} s.", '']
     if startup.get('import_floor'):
         lines += ['### What the imports cost', '',
-                  'CPU seconds (user + system, the least of 7 runs) of a Python process that only imports, step by step: the',
+                  f"CPU seconds (user + system, the least of {startup.get('floor_runs', 7)} runs) of a Python process that only imports, step by step: the",
                   'floor under every module of the collection, in CPU time so that other work on the machine matters little.', '',
                   '| a Python process that imports | CPU |', '| --- | ---: |']
         lines += [f'| {label} | {cpu:.3f} s |' for label, cpu in startup['import_floor']]

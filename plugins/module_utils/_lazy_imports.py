@@ -78,7 +78,7 @@ class DeferredName:
     def __subclasscheck__(self, subclass):
         return issubclass(subclass, self.resolve())
 
-    def __mro_entries__(self, bases):
+    def __mro_entries__(self, bases):  # pylint: disable=unused-argument
         return (self.resolve(),)
 
     def __repr__(self):
@@ -130,7 +130,7 @@ class _Loader:
 
     def create_module(self, spec):
         module = DeferredModule(spec.name)
-        module._real_path = self._real_path  # pylint: disable=protected-access
+        module._real_path = self._real_path  # pylint: disable=protected-access,attribute-defined-outside-init
         return module
 
     def exec_module(self, module):

@@ -203,7 +203,8 @@ def _startup_table(results, lines):
               '(`ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS=none`: the SDK core imports its async stack, scheduler, RSA and',
               'websocket code as shipped), so that the two columns are measured side by side. *Peak RSS* is the payload',
               'process\'s maximum resident set size.', '',
-              '| module | per task | x ping | as shipped: x ping | payload CPU | as shipped | x ping (CPU) | peak RSS | as shipped | imports | largest import groups (ms, self time) | SDKs |',
+              '| module | per task | x ping | as shipped: x ping | payload CPU | as shipped | x ping (CPU) | peak RSS | as shipped | imports '
+              '| largest import groups (ms, self time) | SDKs |',
               '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |']
     for name, entry in modules.items():
         if name.endswith(EAGER):
@@ -244,7 +245,8 @@ def _peer_table(results, lines):
               'through a bench-only shim ([peer/bench_peer_shim.py](../tests/benchmarks/peer/bench_peer_shim.py)) that only',
               'overrides the endpoint its SDK resolves; nothing of its logic is changed and none of its code is in this repository.',
               f"Step 1 is the RAM role trusted by ECS; step 2b is {peer['instances']} new instances created with that role.", '',
-              '| step | run | ours per task | peer per task | peer / ours | ours: calls (writes) | peer: calls (writes) | changed (ours / peer) | peer: calls by action |',
+              '| step | run | ours per task | peer per task | peer / ours | ours: calls (writes) | peer: calls (writes) '
+              '| changed (ours / peer) | peer: calls by action |',
               '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |']
     for key, row in peer['runs'].items():
         step, run = key.split('/')

@@ -7,12 +7,13 @@ start (a .pth file). With BENCH_PEER_ENDPOINT set (`http://127.0.0.1:<port>`, th
 AcsClient goes to that endpoint instead of the one its endpoint resolver picks: the only change, none to the
 peer's logic, its calls or their signatures. Without the variable it does nothing.
 """
+import importlib
 import os
 
 ENDPOINT = os.environ.get('BENCH_PEER_ENDPOINT')
 
 if ENDPOINT:
-    from aliyunsdkcore import client as _client
+    _client = importlib.import_module('aliyunsdkcore.client')  # the peer's SDK: only in the peer's venv
 
     def _resolve_endpoint(self, request):  # pylint: disable=unused-argument
         return ENDPOINT

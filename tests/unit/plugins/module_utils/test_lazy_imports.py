@@ -18,7 +18,7 @@ import pytest
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _lazy_imports
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._lazy_imports import (
-    DeferredModule, DeferredName, defer_unused_sdk_parts, is_deferred, loaded_for_real)
+    DEFERRED_PACKAGES, DeferredModule, DeferredName, configured_packages, defer_unused_sdk_parts, is_deferred, loaded_for_real)
 
 EMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'emulator')
 
@@ -123,6 +123,22 @@ def test_an_imported_package_is_left_alone_and_the_call_is_idempotent(fake_async
     assert sys.meta_path.count(_lazy_imports._FINDER) == 1  # pylint: disable=protected-access
 
 
+@pytest.mark.parametrize('value, expected', [
+    (None, DEFERRED_PACKAGES), ('', DEFERRED_PACKAGES), ('  ', DEFERRED_PACKAGES), ('none', ()), ('None', ()),
+    ('aiohttp', ('aiohttp',)), ('aiohttp, apscheduler,', ('aiohttp', 'apscheduler')),
+])
+def test_the_environment_switch(value, expected):
+    environ = {} if value is None else {'ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS': value}
+    assert configured_packages(environ) == expected
+
+
+def test_the_switch_set_to_none_defers_nothing(fake_async, monkeypatch):
+    monkeypatch.setenv('ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS', 'none')
+    assert defer_unused_sdk_parts() == []
+    __import__(fake_async)
+    assert sys.fake_async_executed == [fake_async]
+
+
 # ---------------------------------------------------------------- the real SDK stack, against the emulator
 
 SYNC_PATH = r'''
@@ -153,7 +169,9 @@ for kind, extra in sources.items():
     results[kind] = {'provider': credential.provider_name, 'kms_keys': keys_found.get('TotalCount')}
     if kind == 'static_ak':
         results[kind]['role'] = factory.client('ram').call('GetRole', {'RoleName': 'LazyEcsRole'})['Role']['RoleName']
-        results[kind]['ecs'] = factory.client('ecs').call('DescribeInstanceRamRole', {'RegionId': 'cn-hangzhou', 'InstanceIds': json.dumps([settings['instance_id']])})['TotalCount']
+        roles = factory.client('ecs').call('DescribeInstanceRamRole', {'RegionId': 'cn-hangzhou',
+                                                                       'InstanceIds': json.dumps([settings['instance_id']])})
+        results[kind]['ecs'] = roles['TotalCount']
 heavy = ('aiohttp.client', 'aiohttp.connector', 'apscheduler.schedulers.base', 'asyncio.events', 'asyncio.base_events',
          'cryptography.hazmat.bindings', 'websocket._core', 'aiofiles.threadpool', 'multidict', 'yarl', 'tzlocal')
 sync = {'results': results, 'loaded_for_real': _lazy_imports.loaded_for_real(),

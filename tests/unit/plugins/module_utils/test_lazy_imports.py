@@ -196,8 +196,9 @@ print(json.dumps({'sync': sync, 'async_role': body['Role']['RoleName'], 'after_a
 @pytest.fixture(scope='module')
 def emulator():
     sys.path.insert(0, EMULATOR)
-    from alicloud_emulator.testing import EmulatorProcess  # pylint: disable=import-outside-toplevel
-    with EmulatorProcess() as emu:
+    from alicloud_emulator import testing  # pylint: disable=import-outside-toplevel
+    testing.START_TIMEOUT_SECONDS = max(testing.START_TIMEOUT_SECONDS, 60.0)  # unit tests may run beside much else
+    with testing.EmulatorProcess() as emu:
         yield emu
 
 

@@ -3,11 +3,17 @@
 # Writes docs/performance.md and docs/performance.png (and build/bench/results.json, logs in build/bench/).
 #   BENCH_QUICK=1 make bench          fewer sizes and runs (a few minutes)
 #   BENCH_ARGS="--latency-ms 50" make bench   any option of tests/benchmarks/bench.py (--help)
-# matplotlib is installed into .venv here, for the plot only; `make test` never needs it.
+# matplotlib is installed into .venv here, for the plot only; `make test` never needs it. The peer of the comparison
+# (tests/benchmarks/peer/) gets a venv of its own, build/bench/peer-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/bootstrap.sh
 .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/benchmarks/requirements.txt
+# the peer of the comparison (alibaba.alicloud + footmark) in a venv of its own, never in .venv
+peer=build/bench/peer-venv
+[ -x "$peer/bin/python" ] || "${PYTHON:-python3.11}" -m venv "$peer"
+"$peer/bin/python" -m pip install -q --disable-pip-version-check -r tests/benchmarks/peer/requirements.txt
+"$peer/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r tests/benchmarks/peer/requirements-nodeps.txt
 args=()
 [ "${BENCH_QUICK:-0}" = 1 ] && args+=(--quick)
 # shellcheck disable=SC2206  # BENCH_ARGS is split on purpose

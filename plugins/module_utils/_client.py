@@ -31,6 +31,7 @@ from urllib.request import proxy_bypass_environment
 
 from ._errors import (CREDENTIALS_ERROR, AlicloudApiError, AlicloudError, AlicloudParameterError, from_exception, is_api_exception,
                       redact, redact_error, secret_forms)
+from ._lazy_imports import defer_unused_sdk_parts
 from ._retry import RetryPolicy
 
 COLLECTION_VERSION = '0.1.0'
@@ -751,6 +752,7 @@ class AlicloudModule:
     """AnsibleModule plus the shared auth options, clients and error handling (composition, not inheritance)."""
 
     def __init__(self, argument_spec=None, *, auth=True, **kwargs):
+        defer_unused_sdk_parts()  # a module process: the SDK core's async stack, scheduler... load on first real use only
         # pylint: disable=import-outside-toplevel
         from ansible.module_utils.basic import AnsibleModule, _load_params
         spec = auth_argument_spec() if auth else {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import glob
 import json
 import os
@@ -38,12 +39,15 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
+from alicloud_emulator import testing as emulator_testing
 from alicloud_emulator.testing import EmulatorProcess, emulator_settings
 from alicloud_emulator.testing import collections_path as shared_collections_path
 import report  # noqa: E402 pylint: disable=wrong-import-position
 from report import first_budget, rerun_budget  # noqa: E402 pylint: disable=wrong-import-position
 
 BUILD = os.path.join(ROOT, 'build', 'bench')
+# a benchmark shares the machine by design: give the emulator longer than the tests' 10 s to come up under load
+emulator_testing.START_TIMEOUT_SECONDS = max(emulator_testing.START_TIMEOUT_SECONDS, 60.0)
 REGION = 'cn-hangzhou'
 ROLE = 'EcsRamRoleTest'           # the role's default name (roles/kms_access)
 STARTUP_ROLE = 'BenchStartupRole'
@@ -266,10 +270,29 @@ def startup_tasks(instance_id, metadata_proxy):
     ]
 
 
+EAGER = ' (SDK as shipped)'  # the task-name suffix of a module's run with nothing deferred (_lazy_imports' switch)
+EAGER_ENV = {'ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS': 'none'}
+
+
+def with_eager_twins(tasks):
+    """Each module of the collection twice: as it runs, and with nothing deferred, so that one run measures both side by side."""
+    twins = []
+    for name, module, args in tasks:
+        twins.append((name, module, args))
+        if module.startswith('alicloud.instance_ram.'):
+            twins.append((name + EAGER, module, args))
+    return twins
+
+
 def startup_playbook(path, tasks, rounds):
     """`rounds` rounds of one task per module, interleaved so that noise hits every module alike."""
+    def task(name, module, args, r):
+        entry = {'name': f'{name} round {r}', module: args}
+        if name.endswith(EAGER):
+            entry['environment'] = EAGER_ENV
+        return entry
     play = {'name': 'Module start-up: idempotent no-op invocations', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-        {'name': f'{name} round {r}', module: args} for r in range(rounds) for name, module, args in tasks]}
+        task(name, module, args, r) for r in range(rounds) for name, module, args in tasks]}
     return write_json(path, [play])
 
 
@@ -311,12 +334,13 @@ def sdk_models(rows):
     return found
 
 
-def payload_profile(path, env, runs=3):
-    """Wall and CPU time of an AnsiballZ payload run directly (medians of `runs`) and its import profile.
+def payload_profile(path, env, runs=3, python=None):
+    """Wall and CPU time of an AnsiballZ payload run directly (medians of `runs`), its peak RSS and its import profile.
 
     CPU time (user + system of the payload's process) is far less sensitive than wall time to other work on the machine.
+    Peak memory is the payload process's maximum resident set size (`peak_rss`).
     """
-    python = sys.executable
+    python = python or sys.executable
     walls, cpus = [], []
     for dummy in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -328,27 +352,52 @@ def payload_profile(path, env, runs=3):
     profile = subprocess.run([python, '-X', 'importtime', path], env=env, capture_output=True, text=True, check=False)
     rows = parse_importtime(profile.stderr)
     return {'payload_seconds': statistics.median(walls), 'payload_cpu_seconds': statistics.median(cpus), 'sdks': sdk_models(rows),
+            'peak_rss_bytes': peak_rss(python, path, env),
             'import_ms': round(sum(r[1] for r in rows) / 1000, 1), 'import_groups': import_groups(rows)[:8], 'modules_imported': len(rows)}
+
+
+_PEAK_RSS = ('import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); '
+             'print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)')
+
+
+def peak_rss(python, path, env):
+    """Peak resident set size in bytes of one run of `python path` (its own helper process, so ru_maxrss is its alone)."""
+    out = subprocess.run([sys.executable, '-c', _PEAK_RSS, python, path], env=env, capture_output=True, text=True, check=False)
+    try:
+        return int(out.stdout.split()[-1]) * 1024
+    except (IndexError, ValueError):
+        return None
 
 
 _BASIC = 'import ansible.module_utils.basic'
 _CORE = _BASIC + ', alibabacloud_tea_openapi.client, darabonba.runtime'
 _LAZY = ('from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client; '
          "_client.lazy_models('alibabacloud_ecs20140526')")
+_DEFER = ('from ansible_collections.alicloud.instance_ram.plugins.module_utils._lazy_imports import defer_unused_sdk_parts; '
+          'defer_unused_sdk_parts(); ')
+_DEFERRED_CORE = f'{_BASIC}; {_DEFER}import alibabacloud_tea_openapi.client, darabonba.runtime'
+# what a module's SDK core costs with the packages of _lazy_imports deferred one after the other (in the order of their size)
+DEFER_STEPS = ('aiohttp', 'apscheduler', 'asyncio', 'cryptography', 'websocket', 'aiofiles')
 IMPORT_FLOOR = [
-    ('Python alone', 'pass'),
-    ('ansible.module_utils.basic (what ansible.builtin.ping imports)', _BASIC),
-    ('+ the SDK core: tea-openapi, credentials, darabonba (every cloud module)', _CORE),
-    ('+ the ECS SDK client, models imported eagerly (the SDK as shipped)', _CORE + '; import alibabacloud_ecs20140526.client'),
-    ('+ the ECS SDK client, lazy models (this collection)', f'{_CORE}; {_LAZY}; import alibabacloud_ecs20140526.client'),
+    ('Python alone', 'pass', None),
+    ('ansible.module_utils.basic (what ansible.builtin.ping imports)', _BASIC, None),
+    ('+ the SDK core: tea-openapi, credentials, darabonba (every cloud module), as shipped', _CORE, None),
+] + [(f'+ the SDK core, deferring {", ".join(DEFER_STEPS[:n])}' if n < len(DEFER_STEPS) else
+      '+ the SDK core, deferring all of _lazy_imports.DEFERRED_PACKAGES (this collection)', _DEFERRED_CORE, ','.join(DEFER_STEPS[:n]))
+     for n in range(1, len(DEFER_STEPS) + 1)] + [
+    ('+ the ECS SDK client, models imported eagerly (the SDK as shipped)', _CORE + '; import alibabacloud_ecs20140526.client', None),
+    ('+ the ECS SDK client, lazy models, deferred packages (this collection)',
+     f'{_DEFERRED_CORE}; {_LAZY}; import alibabacloud_ecs20140526.client', ''),
 ]
 
 
 def import_floor(runs=7):
     """CPU seconds (user + system, the least of `runs`: noise only adds) of a Python process importing each step of IMPORT_FLOOR."""
-    env = {**os.environ, 'PYTHONPATH': collections_path()}
+    base = {**os.environ, 'PYTHONPATH': collections_path()}
+    base.pop('ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS', None)
     floor = []
-    for label, code in IMPORT_FLOOR:
+    for label, code, deferred in IMPORT_FLOOR:
+        env = dict(base) if not deferred else {**base, 'ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS': deferred}
         cpus = []
         for dummy in range(runs):
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -359,13 +408,21 @@ def import_floor(runs=7):
     return floor
 
 
-def startup(rounds, forks, log=print):
-    """Per-task wall of each module's no-op invocation vs ping (latency 0: the module's own cost), and its imports."""
+def startup(rounds, forks, log=print, eager_twins=True, modules=None, payload_runs=3, floor_runs=7):
+    """Per-task wall of each module's no-op invocation vs ping (latency 0: the module's own cost), and its imports.
+
+    With `eager_twins`, every module also runs with nothing deferred (ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS=none) in the
+    same playbook, interleaved: what plugins/module_utils/_lazy_imports.py saves, measured side by side.
+    """
     with EmulatorProcess(latency_ms=0) as emulator:
         control = emulator.control
         instance_id = control.seed_instances(instances=[{'name': 'bench-startup'}], tags={'bench': 'startup'},
                                              ram_role_name=STARTUP_ROLE)[0]
         tasks = startup_tasks(instance_id, control.metadata_proxy(instance_id))
+        if modules:  # ping, the modules asked for, and those that make the state they find (the RAM ones, in order)
+            tasks = [t for t in tasks if t[0] == 'ping' or t[0] in modules or t[0] in ('ram_policy', 'ram_role')]
+        if eager_twins:
+            tasks = with_eager_twins(tasks)
         inventory = write_json(os.path.join(BUILD, 'startup-inventory.json'), {'all': {'hosts': {'localhost': {
             'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}})
         timer_out = os.path.join(BUILD, 'startup-timer.json')
@@ -386,7 +443,8 @@ def startup(rounds, forks, log=print):
         record = run_playbook(['-i', inventory, playbook], env, control, os.path.join(BUILD, 'startup.log'))
         with open(timer_out, encoding='utf-8') as handle:
             timings = json.load(handle)
-        results = {'rc': record['rc'], 'writes': record['writes'], 'rounds': rounds, 'modules': {}}
+        results = {'rc': record['rc'], 'writes': record['writes'], 'rounds': rounds, 'modules': {}, 'payload_runs': payload_runs,
+                   'floor_runs': floor_runs}
         samples = collections.defaultdict(list)
         for entry in timings:
             name, dummy, number = entry['task'].rpartition(' round ')
@@ -398,18 +456,129 @@ def startup(rounds, forks, log=print):
         ping_cpu = None
         for name, module, args in tasks:
             short = module.rsplit('.', 1)[1]
-            profile = payload_profile(payloads[short], env) if short in payloads else {}
+            profile_env = {**env, **EAGER_ENV} if name.endswith(EAGER) else env
+            profile = payload_profile(payloads[short], profile_env, runs=payload_runs) if short in payloads else {}
             ping_cpu = ping_cpu or profile.get('payload_cpu_seconds')
             results['modules'][name] = {'module': module, 'seconds': statistics.median(samples[name]),
                                         'ratio': statistics.median(samples[name]) / ping, 'samples': len(samples[name]), **profile}
             if ping_cpu and profile:
                 results['modules'][name]['cpu_ratio'] = profile['payload_cpu_seconds'] / ping_cpu
-            log(f"  {name:32} {results['modules'][name]['seconds']:.3f} s/task  x{results['modules'][name]['ratio']:.2f} ping  "
-                f"imports {profile.get('import_ms', 0):6.1f} ms")
+            log(f"  {name:50} {results['modules'][name]['seconds']:.3f} s/task  x{results['modules'][name]['ratio']:.2f} ping  "
+                f"imports {profile.get('import_ms', 0):6.1f} ms  peak RSS {(profile.get('peak_rss_bytes') or 0) / 2**20:5.1f} MiB")
         results['calls_per_round'] = record['total_calls'] / (rounds + 1)
-    results['import_floor'] = import_floor()
+    results['import_floor'] = import_floor(runs=floor_runs)
     for label, cpu in results['import_floor']:
         log(f'  {cpu:.3f} s CPU  {label}')
+    return results
+
+
+# ---------------------------------------------------------------- 4: the peer, alibaba.alicloud + footmark
+
+PEER_VENV = os.path.join(BUILD, 'peer-venv')
+PEER_DIR = os.path.join(HERE, 'peer')
+PEER_ROLE = 'BenchPeerRole'
+PEER_IMAGE, PEER_TYPE, PEER_VSWITCH, PEER_GROUP = 'aliyun_3_x64_20G_alibase_20240819.vhd', 'ecs.g7.large', 'vsw-bench', 'sg-bench'
+
+
+def peer_settings():
+    """Where tools/bench.sh installed the peer (build/bench/peer-venv, never the collection's environment), with the shim on.
+
+    The peer's modules and module_utils are the files of the PyPI package ansible-alicloud (installed there with --no-deps:
+    it asks for all of `ansible`), found by ansible-playbook through ANSIBLE_LIBRARY / ANSIBLE_MODULE_UTILS as legacy
+    modules; tests/benchmarks/peer/bench_peer_shim.py, imported at the peer interpreter's start by a .pth file written
+    here, points its SDK at the emulator.
+    """
+    python = os.path.join(PEER_VENV, 'bin', 'python')
+    sites = glob.glob(os.path.join(PEER_VENV, 'lib', 'python*', 'site-packages'))
+    library = os.path.join(sites[0], 'ansible', 'modules', 'cloud', 'alicloud') if sites else ''
+    if not (os.path.exists(python) and os.path.isfile(os.path.join(library, 'ali_instance.py'))):
+        raise RuntimeError('the peer is not installed: run tools/bench.sh (make bench), which installs it into build/bench/peer-venv')
+    with open(os.path.join(sites[0], 'bench_peer_shim.pth'), 'w', encoding='utf-8') as handle:
+        handle.write(f'{PEER_DIR}\nimport bench_peer_shim\n')
+    return {'python': python, 'library': library, 'module_utils': os.path.join(sites[0], 'ansible', 'module_utils')}
+
+
+def peer_tasks(n):
+    """{(tool, step): (task name, module, args)}: the same work done by this collection and by alibaba.alicloud.
+
+    Step 1 is the RAM role trusted by ECS; step 2b is N new instances created with that role (the guide's second way of
+    step 2). alibaba.alicloud cannot do step 2a (bind a role to existing instances: it has no AttachInstanceRamRole), and
+    its ali_ram_policy cannot attach a policy to a role with an AccessKey (its option role_name is also an alias of
+    ecs_role_name, so it fetches credentials from the metadata service instead); neither is compared.
+    """
+    trust = json.dumps(ECS_TRUST, separators=(',', ':'))
+    return {
+        ('ours', 'step 1'): ('role', 'alicloud.instance_ram.ram_role', {'name': PEER_ROLE, 'assume_role_policy_document': ECS_TRUST}),
+        ('peer', 'step 1'): ('role', 'ali_ram_role', {'name': PEER_ROLE, 'policy': trust}),
+        ('ours', 'step 2b'): ('instances', 'alicloud.instance_ram.ecs_instance', {
+            'region_id': REGION, 'name': 'bench-peer', 'count': n, 'tags': {'bench': 'peer'}, 'role_name': PEER_ROLE,
+            'image_id': PEER_IMAGE, 'instance_type': PEER_TYPE, 'vswitch_id': PEER_VSWITCH, 'security_group_ids': [PEER_GROUP]}),
+        ('peer', 'step 2b'): ('instances', 'ali_instance', {
+            'alicloud_region': REGION, 'instance_name': 'bench-peer', 'count': n, 'count_tag': "{'bench': 'peer'}",
+            'ram_role_name': PEER_ROLE, 'image_id': PEER_IMAGE, 'instance_type': PEER_TYPE, 'vswitch_id': PEER_VSWITCH,
+            'security_groups': [PEER_GROUP]}),
+    }
+
+
+def peer_pass(emulator, env, tool, tasks, settings, tag, log=print):
+    """A fresh emulator state, then step 1 and step 2b of `tool`, each a first run and a rerun (one ansible-playbook each)."""
+    control = emulator.control
+    control.reset()
+    control.set_instance_boot_seconds(0)
+    python = settings['python'] if tool == 'peer' else sys.executable
+    inventory = write_json(os.path.join(BUILD, f'peer-inventory-{tool}.json'), {'all': {'hosts': {'localhost': {
+        'ansible_connection': 'local', 'ansible_python_interpreter': python}}}})
+    timer_out = os.path.join(BUILD, 'peer-timer.json')
+    out = {}
+    for step in ('step 1', 'step 2b'):
+        name, module, args = tasks[(tool, step)]
+        playbook = write_json(os.path.join(BUILD, f'peer-{tool}-{step.replace(" ", "")}.json'), [{
+            'name': f'{tool} {step}', 'hosts': 'all', 'gather_facts': False, 'tasks': [{'name': name, module: args}]}])
+        for run in ('first', 'rerun'):
+            record = run_playbook(['-i', inventory, playbook], {**env, 'BENCH_TIMER_OUT': timer_out}, control,
+                                  os.path.join(BUILD, f'peer-{tag}-{tool}-{step.replace(" ", "")}-{run}.log'))
+            with open(timer_out, encoding='utf-8') as handle:
+                timed = json.load(handle)
+            record['task_seconds'] = timed[0]['seconds'] if timed else None
+            record['changed'] = bool(timed and timed[0]['changed'])
+            log(f"  {tool:4} {step:7} {run:5}  rc={record['rc']}  task {record['task_seconds'] or 0:6.2f} s  playbook "
+                f"{record['seconds']:6.2f} s  {record['total_calls']:3} calls  {record['writes']:2} writes  changed={record['changed']}")
+            out[f'{step}/{run}'] = record
+    out['bound'] = len(control.instances(ram_role_name=PEER_ROLE))  # instances created with the role (must be N)
+    return out
+
+
+def peer_compare(latency_ms, forks, repeats, n, log=print):
+    """Ours and the peer's, the same work against the same emulator in the same run, interleaved: per-task wall, calls, writes."""
+    settings = peer_settings()
+    tasks = peer_tasks(n)
+    with EmulatorProcess(latency_ms=latency_ms) as emulator:
+        dummy, emulator_env = emulator_settings(emulator)
+        env = playbook_env(emulator, forks, ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
+                           ANSIBLE_CALLBACKS_ENABLED='bench_timer', ANSIBLE_LIBRARY=settings['library'],
+                           ANSIBLE_MODULE_UTILS=settings['module_utils'], BENCH_PEER_ENDPOINT=emulator.url,
+                           ALICLOUD_ACCESS_KEY=emulator_env['ALIBABA_CLOUD_ACCESS_KEY_ID'],
+                           ALICLOUD_SECRET_KEY=emulator_env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'], ALICLOUD_REGION=REGION,
+                           NO_PROXY='127.0.0.1,localhost', no_proxy='127.0.0.1,localhost')
+        passes = {'ours': [], 'peer': []}
+        for r in range(repeats):
+            for tool in ('ours', 'peer'):
+                passes[tool].append(peer_pass(emulator, env, tool, tasks, settings, r, log))
+    results = {'instances': n, 'repeats': repeats, 'latency_ms': latency_ms, 'runs': {}}
+    for key in passes['ours'][0]:
+        if key == 'bound':
+            continue
+        row = {}
+        for tool in ('ours', 'peer'):
+            records = [p[key] for p in passes[tool]]
+            row[tool] = {'task_seconds': statistics.median(r['task_seconds'] or 0 for r in records),
+                         'task_seconds_all': [r['task_seconds'] for r in records],
+                         'playbook_seconds': statistics.median(r['seconds'] for r in records),
+                         'rc': max(r['rc'] for r in records), 'changed': [r['changed'] for r in records],
+                         **{k: records[0][k] for k in ('total_calls', 'calls', 'writes', 'write_calls')}}
+        row['ratio'] = row['peer']['task_seconds'] / row['ours']['task_seconds'] if row['ours']['task_seconds'] else None
+        results['runs'][key] = row
+    results['bound'] = {tool: [p['bound'] for p in passes[tool]] for tool in passes}
     return results
 
 
@@ -452,8 +621,14 @@ def parse_args(argv):
     parser.add_argument('--repeats', type=int, help='site.yml runs per size, the median is reported (default 3; quick 1)')
     parser.add_argument('--perhost-repeats', type=int, help='per-host runs per size (default 3 for 100 and 1 above; quick 1)')
     parser.add_argument('--startup-rounds', type=int, help='timed no-op invocations of each module (default 8; quick 3)')
+    parser.add_argument('--startup-modules', help='comma-separated start-up task names to measure (default all; ping and the RAM '
+                        'modules that make the state always run)')
+    parser.add_argument('--payload-runs', type=int, default=3, help='direct runs of each AnsiballZ payload (median)')
+    parser.add_argument('--floor-runs', type=int, default=7, help='runs of each import-floor step (least CPU)')
     parser.add_argument('--forks', type=int, default=10, help='ansible forks (what the per-host way runs in parallel)')
-    parser.add_argument('--skip', default='', help='comma-separated parts to skip: site, perhost, startup')
+    parser.add_argument('--skip', default='', help='comma-separated parts to skip: site, perhost, startup, peer')
+    parser.add_argument('--peer-instances', type=int, default=10, help='instances of step 2b in the comparison with the peer')
+    parser.add_argument('--peer-repeats', type=int, help='passes of the comparison with the peer, the median is reported (default 3; quick 1)')
     parser.add_argument('--results', default=os.path.join(BUILD, 'results.json'))
     parser.add_argument('--render-only', action='store_true', help='render docs/performance.md from --results, run nothing')
     parser.add_argument('--update', action='store_true',
@@ -465,6 +640,7 @@ def parse_args(argv):
     args.perhost_sizes = [int(s) for s in (args.perhost_sizes or ('100' if quick else '100,1000')).split(',') if s]
     args.repeats = args.repeats or (1 if quick else 3)
     args.startup_rounds = args.startup_rounds or (3 if quick else 8)
+    args.peer_repeats = args.peer_repeats or (1 if quick else 3)
     args.skip = {s for s in args.skip.split(',') if s}
     return args
 
@@ -497,13 +673,13 @@ def main(argv=None):
             results = json.load(handle)
         earlier = results.get('seconds', 0.0)
         previous = results.get('machine', {})
-        results['updated'] = {'at': now, 'parts': sorted({'site', 'perhost', 'startup'} - args.skip),
+        results['updated'] = {'at': now, 'parts': sorted({'site', 'perhost', 'startup', 'peer'} - args.skip),
                               'earlier_load': [previous.get('load_before'), previous.get('load_after')]}
     settings = {'latency_ms': args.latency_ms, 'forks': args.forks, 'repeats': args.repeats, 'quick': args.quick,
                 'sizes': args.sizes, 'perhost_sizes': args.perhost_sizes, 'startup_rounds': args.startup_rounds}
     results |= {'started': results.get('started', now), 'machine': machine(), 'settings': results.get('settings') or settings}
-    with EmulatorProcess(latency_ms=args.latency_ms) as emulator:
-        env = playbook_env(emulator, args.forks)
+    with EmulatorProcess(latency_ms=args.latency_ms) if {'site', 'perhost'} - args.skip else contextlib.nullcontext() as emulator:
+        env = playbook_env(emulator, args.forks) if emulator else None
         if 'site' not in args.skip:
             print(f'fleets with playbooks/site.yml, {args.repeats} run(s) each, latency {args.latency_ms} ms', flush=True)
             results['site'] = fleets(emulator, env, args.sizes, 'site', args.repeats)
@@ -515,7 +691,12 @@ def main(argv=None):
                 results['perhost'].update(fleets(emulator, env, [n], 'perhost', repeats))
     if 'startup' not in args.skip:
         print(f'module start-up: {args.startup_rounds} no-op invocations of each module, latency 0', flush=True)
-        results['startup'] = startup(args.startup_rounds, args.forks)
+        results['startup'] = startup(args.startup_rounds, args.forks, payload_runs=args.payload_runs, floor_runs=args.floor_runs,
+                                     modules=[m for m in (args.startup_modules or '').split(',') if m])
+    if 'peer' not in args.skip:
+        print(f'the peer (alibaba.alicloud + footmark) and this collection, same work, {args.peer_repeats} pass(es), '
+              f'latency {args.latency_ms} ms', flush=True)
+        results['peer'] = peer_compare(args.latency_ms, args.forks, args.peer_repeats, args.peer_instances)
     results['machine']['load_after'] = os.getloadavg()
     results['seconds'] = earlier + time.monotonic() - started
     write_json(args.results, results)

@@ -4,6 +4,10 @@
 within the API call budgets (counts, never times), and the harness's own arithmetic and parsing."""
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
+
 import pytest
 
 # pytest's default (prepend) import mode puts this folder on sys.path: it has no __init__.py
@@ -83,3 +87,72 @@ def test_sdk_models_counts_model_files_per_product_sdk():
                                          'alibabacloud_ecs20140526.models._describe_instance_ram_role_response',
                                          'alibabacloud_ram20150501', 'alibabacloud_tea_openapi', 'alibabacloud_credentials.client')]
     assert bench.sdk_models(rows) == {'alibabacloud_ecs20140526': 2, 'alibabacloud_ram20150501': 0}
+
+
+# ---------------------------------------------------------------- start-up twins and the peer (issue 17)
+
+def test_every_module_of_the_collection_gets_an_as_shipped_twin_and_ping_does_not():
+    tasks = bench.with_eager_twins(bench.startup_tasks('i-1', 'http://proxy'))
+    names = [name for name, dummy, dummy2 in tasks]
+    ours = [name for name, module, dummy in bench.startup_tasks('i-1', 'http://proxy') if module.startswith('alicloud.')]
+    assert names.count('ping' + bench.EAGER) == 0
+    assert all(names.index(name + bench.EAGER) == names.index(name) + 1 for name in ours)
+    playbook = bench.startup_playbook(os.path.join(bench.BUILD, 'test-twins.json'), tasks, 1)
+    with open(playbook, encoding='utf-8') as handle:
+        entries = json.load(handle)[0]['tasks']
+    twins = [t for t in entries if t['name'].split(' round ')[0].endswith(bench.EAGER)]
+    assert len(twins) == len(ours) and all(t['environment'] == {'ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS': 'none'} for t in twins)
+    assert all('environment' not in t for t in entries if t not in twins)
+
+
+def test_the_import_floor_defers_one_package_more_at_each_step():
+    deferring = [deferred for dummy, dummy2, deferred in bench.IMPORT_FLOOR if deferred]
+    assert deferring == [','.join(bench.DEFER_STEPS[:n]) for n in range(1, len(bench.DEFER_STEPS) + 1)]
+    spec = importlib.util.spec_from_file_location('lazy_imports_of_this_checkout',
+                                                  os.path.join(bench.ROOT, 'plugins', 'module_utils', '_lazy_imports.py'))
+    lazy_imports = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lazy_imports)
+    assert set(bench.DEFER_STEPS) == set(lazy_imports.DEFERRED_PACKAGES)
+
+
+def peer_row(ours_seconds, peer_seconds, rc=0):
+    tool = {'task_seconds': ours_seconds, 'rc': 0, 'total_calls': 2, 'writes': 0, 'calls': {'GetRole': 2}}
+    return {'ours': tool, 'peer': {**tool, 'task_seconds': peer_seconds, 'rc': rc}, 'ratio': peer_seconds / ours_seconds}
+
+
+def test_peer_ratios_below_the_target_or_failed_runs_are_reported():
+    results = {'peer': {'runs': {'step 1/first': peer_row(1.0, 1.5), 'step 2b/rerun': peer_row(1.0, 1.1),
+                                 'step 1/rerun': peer_row(1.0, 2.0, rc=2)}}}
+    assert report.target_problems(results) == [
+        "peer comparison, step 2b/rerun: the peer's task takes 1.10 times ours, target 1.2",
+        'peer comparison, step 1/rerun: a run failed (exit codes ours 0, peer 2)']
+
+
+def test_the_peer_does_the_same_work_with_its_own_modules():
+    tasks = bench.peer_tasks(7)
+    assert set(tasks) == {(tool, step) for tool in ('ours', 'peer') for step in ('step 1', 'step 2b')}
+    assert tasks[('ours', 'step 2b')][2]['count'] == tasks[('peer', 'step 2b')][2]['count'] == 7
+    assert tasks[('peer', 'step 2b')][2]['ram_role_name'] == tasks[('ours', 'step 2b')][2]['role_name'] == bench.PEER_ROLE
+    assert all(module.startswith('ali_') for (tool, dummy), (dummy2, module, dummy3) in tasks.items() if tool == 'peer')
+    assert all(module.startswith('alicloud.instance_ram.') for (tool, dummy), (dummy2, module, dummy3) in tasks.items() if tool == 'ours')
+
+
+PEER_INSTALLED = os.path.exists(os.path.join(bench.PEER_VENV, 'bin', 'python'))
+
+
+@pytest.mark.skipif(not PEER_INSTALLED, reason='the peer is installed by tools/bench.sh (make bench) into build/bench/peer-venv')
+def test_the_peer_comparison_makes_the_calls_each_tool_is_known_for():
+    """Call counts only: 2 instances, latency 0, one pass of each tool (what `make bench` times)."""
+    results = bench.peer_compare(latency_ms=0, forks=5, repeats=1, n=2, log=lambda line: None)
+    runs = results['runs']
+    assert all(row[tool]['rc'] == 0 for row in runs.values() for tool in ('ours', 'peer'))
+    assert results['bound'] == {'ours': [2], 'peer': [2]}
+    # ours: GetRole + CreateRole; the rerun one GetRole and ListPoliciesForRole, no write
+    assert runs['step 1/first']['ours']['write_calls'] == {'CreateRole': 1}
+    assert runs['step 1/rerun']['ours']['writes'] == 0 and runs['step 2b/rerun']['ours']['writes'] == 0
+    # the peer: one ListRoles page for the role; per instance a DescribeUserData and a DescribeDisks on every run
+    assert runs['step 1/first']['peer']['calls'] == {'CreateRole': 1, 'ListRoles': 1}
+    assert runs['step 2b/first']['peer']['write_calls'] == {'RunInstances': 1}
+    assert runs['step 2b/rerun']['peer']['calls'] == {'DescribeDisks': 2, 'DescribeInstances': 2, 'DescribeUserData': 4}
+    assert runs['step 2b/rerun']['peer']['writes'] == 0
+    assert runs['step 2b/rerun']['ours']['total_calls'] < runs['step 2b/rerun']['peer']['total_calls']

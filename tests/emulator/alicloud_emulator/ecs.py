@@ -100,6 +100,8 @@ def instance_view(inst: Instance, at: float) -> dict:
         'VpcAttributes': {'VpcId': inst.vpc_id, 'VSwitchId': inst.vswitch_id, 'NatIpAddress': '',
                           'PrivateIpAddress': {'IpAddress': [inst.private_ip] if vpc else []}},
         'InnerIpAddress': {'IpAddress': [] if vpc else [inst.private_ip]},
+        # EipAddress before PublicIpAddress, as in the API's own examples: footmark (alibaba.alicloud) reads the former
+        # while it sets the latter, and fails when the order is the other way round
         'EipAddress': {'AllocationId': '', 'IpAddress': '', 'InternetChargeType': '', 'IsSupportUnassociate': True},
         'PublicIpAddress': {'IpAddress': []},
         'SecurityGroupIds': {'SecurityGroupId': list(inst.security_group_ids)},
@@ -365,7 +367,7 @@ def run_instances(ctx: Context) -> dict:
         'running_at': ctx.now + ctx.settings.instance_boot_seconds,
         'http_tokens': _http_tokens(p) or 'optional',
         'http_endpoint': p.choice('HttpEndpoint', ('enabled', 'disabled'), 'enabled'),
-        'ram_role': role.name if role else '',
+        'ram_role': role.name if role else '', 'user_data': p.str('UserData', ''),
     }
     ids = [new_instance(ctx.store, account.account_id, region, ctx.now, **fields).instance_id for dummy in range(amount)]
     order = random_digits(15)
@@ -413,6 +415,63 @@ def delete_instances(ctx: Context) -> dict:
         raise invalid('InstanceId', f'At most {MAX_IDS} instances per call.')
     for inst in _deletable(ctx, ids, region, IDS_NOT_FOUND):
         ctx.store.remove_instance(inst)
+    return {}
+
+
+def disk_view(inst: Instance) -> dict:
+    """An instance's one disk: its system disk (the emulator models no data disks)."""
+    return {'DiskId': f'd-{_hex("disk", inst.instance_id)}', 'InstanceId': inst.instance_id, 'RegionId': inst.region_id,
+            'ZoneId': inst.zone_id, 'Type': 'system', 'Category': 'cloud_essd', 'Size': 40, 'Status': 'In_use',
+            'Device': '/dev/xvda', 'DiskName': '', 'Description': '', 'ImageId': inst.image_id, 'Encrypted': False,
+            'DeleteWithInstance': True, 'Portable': False, 'DiskChargeType': 'PostPaid',
+            'CreationTime': iso_minutes(inst.creation_time), 'AttachedTime': iso_minutes(inst.creation_time), 'Tags': {'Tag': []}}
+
+
+@ECS.action('DescribeDisks', _instance_arns)
+def describe_disks(ctx: Context) -> dict:
+    p = ctx.params
+    region = p.str('RegionId', required=True)
+    instance_id = p.str('InstanceId')
+    disk_ids = None
+    if 'DiskIds' in p:
+        try:
+            disk_ids = set(json.loads(p.str('DiskIds', '[]')))
+        except ValueError:
+            raise invalid('DiskIds', 'It must be a JSON array of disk ids.') from None
+    size, number = p.int('PageSize', 10, 1, 100), p.int('PageNumber', 1, 1)
+    account_id = ctx.account.account_id
+    found = [disk_view(i) for i in ctx.store.instances.values()
+             if i.account_id == account_id and i.region_id == region and (instance_id is None or i.instance_id == instance_id)]
+    found = [d for d in found if disk_ids is None or d['DiskId'] in disk_ids]
+    start = (number - 1) * size
+    return {'TotalCount': len(found), 'PageNumber': number, 'PageSize': size, 'Disks': {'Disk': found[start:start + size]}}
+
+
+@ECS.action('DescribeUserData', _instance_arns)
+def describe_user_data(ctx: Context) -> dict:
+    p = ctx.params
+    region = p.str('RegionId', required=True)
+    inst = _find(ctx, p.str('InstanceId', required=True), region)
+    if inst is None:
+        raise ApiError(*NOT_FOUND, 404)
+    return {'InstanceId': inst.instance_id, 'RegionId': inst.region_id, 'UserData': inst.user_data}
+
+
+@ECS.action('ModifyInstanceAttribute', _instance_arns)
+def modify_instance_attribute(ctx: Context) -> dict:
+    """InstanceName, Description, HostName, UserData (Password is accepted and not kept)."""
+    p = ctx.params
+    inst = _find(ctx, p.str('InstanceId', required=True), None)
+    if inst is None:
+        raise ApiError(*NOT_FOUND, 404)
+    name, description, hostname = p.str('InstanceName', max_len=128), p.str('Description', max_len=256), p.str('HostName', max_len=64)
+    user_data = p.str('UserData', max_len=32768)
+    if user_data is not None and inst.current_status(ctx.now) != 'Stopped':
+        raise ApiError('IncorrectInstanceStatus', 'The current status of the resource does not support this operation.', 403)
+    inst.name = name if name is not None else inst.name
+    inst.description = description if description is not None else inst.description
+    inst.hostname = hostname if hostname is not None else inst.hostname
+    inst.user_data = user_data if user_data is not None else inst.user_data
     return {}
 
 

@@ -113,6 +113,7 @@ class Instance:
     creation_time: float = 0.0
     running_at: float | None = None
     imds_credential: str | None = None
+    user_data: str = ''  # base64, as RunInstances and ModifyInstanceAttribute take it
 
     def current_status(self, at: float) -> str:
         if self.status == 'Pending' and self.running_at is not None and at >= self.running_at:

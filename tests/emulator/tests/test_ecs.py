@@ -234,6 +234,38 @@ def test_run_instances(ecs, control):
     api_error('InvalidHttpTokens.NotSupported', 400, run, http_tokens='Required')
 
 
+def test_user_data_and_instance_attributes(ecs, control):
+    """What the alibaba.alicloud collection (footmark) calls for every instance it manages: DescribeUserData, DescribeDisks,
+    ModifyInstanceAttribute."""
+    control.set_instance_boot_seconds(0)
+    run = ecs_models.RunInstancesRequest(region_id=REGION, image_id='aliyun_3_x64', instance_type='ecs.g7.large', v_switch_id='vsw-test',
+                                         instance_name='app', user_data='ZWNobyBoaQ==')
+    instance_id = ecs.run_instances(run).body.instance_id_sets.instance_id_set[0]
+    described = ecs.describe_user_data(ecs_models.DescribeUserDataRequest(region_id=REGION, instance_id=instance_id)).body
+    assert (described.instance_id, described.region_id, described.user_data) == (instance_id, REGION, 'ZWNobyBoaQ==')
+    ecs.modify_instance_attribute(ecs_models.ModifyInstanceAttributeRequest(instance_id=instance_id, instance_name='renamed',
+                                                                            description='d', host_name='h1'))
+    row = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=REGION, instance_ids=json.dumps([instance_id]))).body
+    instance = row.instances.instance[0]
+    assert (instance.instance_name, instance.description, instance.host_name) == ('renamed', 'd', 'h1')
+    # user data changes only on a stopped instance
+    api_error('IncorrectInstanceStatus', 403, ecs.modify_instance_attribute,
+              ecs_models.ModifyInstanceAttributeRequest(instance_id=instance_id, user_data='eA=='))
+    api_error('InvalidInstanceId.NotFound', 404, ecs.describe_user_data,
+              ecs_models.DescribeUserDataRequest(region_id=REGION, instance_id='i-missing000000000000'))
+    api_error('InvalidInstanceId.NotFound', 404, ecs.modify_instance_attribute,
+              ecs_models.ModifyInstanceAttributeRequest(instance_id='i-missing000000000000', instance_name='x'))
+    api_error('MissingParameter', 400, ecs.describe_user_data, ecs_models.DescribeUserDataRequest(region_id=REGION))
+    # one system disk per instance, found by instance or by disk id
+    disks = ecs.describe_disks(ecs_models.DescribeDisksRequest(region_id=REGION, instance_id=instance_id)).body
+    assert disks.total_count == 1 and disks.disks.disk[0].type == 'system' and disks.disks.disk[0].instance_id == instance_id
+    disk_id = disks.disks.disk[0].disk_id
+    by_id = ecs.describe_disks(ecs_models.DescribeDisksRequest(region_id=REGION, disk_ids=json.dumps([disk_id]))).body
+    assert [d.instance_id for d in by_id.disks.disk] == [instance_id]
+    assert ecs.describe_disks(ecs_models.DescribeDisksRequest(region_id='cn-beijing', instance_id=instance_id)).body.total_count == 0
+    api_error('InvalidParameter', 400, ecs.describe_disks, ecs_models.DescribeDisksRequest(region_id=REGION, disk_ids='not json'))
+
+
 def test_delete_instances_and_metadata_options(ecs, control):
     control.create_role('EcsKmsRole')
     running = control.seed_instances(count=2, ram_role_name='EcsKmsRole')

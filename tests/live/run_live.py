@@ -386,6 +386,9 @@ def write_report(out: Path, data: dict) -> None:
         lines.append(f'| {p["probe"]} | {p["question"]} | {p["sent"]} | `{json.dumps(p["answer"], sort_keys=True)}` |')
     lines += ['', 'Cleanup: ' + ', '.join(f'{a} {n}: {"ok" if ok else "FAILED"}' for a, n, ok in data['cleanup'])
               + f'; leftovers with the prefix afterwards: {data["leftovers"]}', '']
+    if data.get('api_calls'):
+        lines += [f'API calls (emulator call log, {sum(data["api_calls"].values())} in all): '
+                  + ', '.join(f'{k} {v}' for k, v in sorted(data['api_calls'].items())), '']
     (out / 'live-report.md').write_text('\n'.join(lines), encoding='utf-8')
 
 
@@ -397,7 +400,7 @@ def leftovers(target: Target, prefix: str) -> list[str]:
         + [p['PolicyName'] for p in policies.get('Policies', {}).get('Policy', []) if p['PolicyName'].startswith(prefix)]
 
 
-def execute(target: Target, report_dir: Path, work: Path) -> int:
+def execute(target: Target, report_dir: Path, work: Path, counters=None) -> int:
     prefix = f'{PREFIX}{secrets.token_hex(4)}-'
     log: list = []
     cleanup(target, PREFIX, log)  # leftovers of an earlier, interrupted run
@@ -411,6 +414,8 @@ def execute(target: Target, report_dir: Path, work: Path) -> int:
         data['leftovers'] = leftovers(target, prefix)
         data.setdefault('guide', {'rc': None, 'seconds': 0, 'recap': []})
         data.setdefault('probes', [])
+        if counters is not None:  # the emulator's call counts by action (a real account has no such log)
+            data['api_calls'] = counters()
         write_report(report_dir, data)
     print((report_dir / 'live-report.md').read_text(encoding='utf-8'))
     if data['guide']['rc'] != 0:
@@ -452,7 +457,7 @@ def main(argv=None) -> int:
     from alicloud_emulator.testing import EmulatorProcess  # pylint: disable=import-outside-toplevel
     with EmulatorProcess() as emu:
         try:
-            return execute(emulator_target(emu, emu.control), report_dir, work)
+            return execute(emulator_target(emu, emu.control), report_dir, work, emu.control.counters)
         except Refused as exc:
             print(f'live suite: {exc.reason}', file=sys.stderr)
             return 2

@@ -20,8 +20,6 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils import _lazy
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._lazy_imports import (
     DEFERRED_PACKAGES, DeferredModule, DeferredName, configured_packages, defer_unused_sdk_parts, is_deferred, loaded_for_real)
 
-EMULATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'emulator')
-
 
 @pytest.fixture
 def fake_async(tmp_path, monkeypatch):
@@ -144,12 +142,11 @@ def test_the_switch_set_to_none_defers_nothing(fake_async, monkeypatch):
 SYNC_PATH = r'''
 import asyncio as deferred_asyncio_binding  # the name a module of the SDK gets: a stand-in
 import json, os, sys
-sys.path.insert(0, sys.argv[1])
 from alicloud_emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_ACCOUNT_ID
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _lazy_imports
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory, auth_argument_spec
 
-settings = json.loads(sys.argv[2])
+settings = json.loads(sys.argv[1])
 endpoint = settings['endpoint']
 base = {k: v.get('default') for k, v in auth_argument_spec().items()}
 base.update(region_id='cn-hangzhou', ram_endpoint=endpoint, ecs_endpoint=endpoint, kms_endpoint=endpoint, sts_endpoint=endpoint)
@@ -157,7 +154,8 @@ keys = {'access_key_id': DEFAULT_ACCESS_KEY_ID, 'access_key_secret': DEFAULT_ACC
 sources = {
     'static_ak': dict(keys),
     'ecs_ram_role': {'ecs_role_name': 'LazyEcsRole', 'metadata_proxy': settings['metadata_proxy']},
-    'ram_role_arn': {**keys, 'assume_role_arn': f'acs:ram::{DEFAULT_ACCOUNT_ID}:role/LazyDeployer'},
+    # roles are assumed by a RAM user, never by the root key (reference 0b.8)
+    'ram_role_arn': {**settings['deployer'], 'assume_role_arn': f'acs:ram::{DEFAULT_ACCOUNT_ID}:role/LazyDeployer'},
     'cli_profile': {'profile': 'lazy', 'profile_file': settings['cli_file']},
     'ini_profile': {'profile': 'lazy-ini', 'profile_file': settings['cli_file']},
 }
@@ -195,7 +193,6 @@ print(json.dumps({'sync': sync, 'async_role': body['Role']['RoleName'], 'after_a
 
 @pytest.fixture(scope='module')
 def emulator():
-    sys.path.insert(0, EMULATOR)
     from alicloud_emulator import testing  # pylint: disable=import-outside-toplevel
     testing.START_TIMEOUT_SECONDS = max(testing.START_TIMEOUT_SECONDS, 60.0)  # unit tests may run beside much else
     with testing.EmulatorProcess() as emu:
@@ -210,6 +207,7 @@ def test_the_sync_path_of_every_provider_executes_no_deferred_package(emulator, 
                                                  'Principal': {'RAM': [f'acs:ram::{DEFAULT_ACCOUNT_ID}:root']}}]}
     control.create_role('LazyEcsRole', trust=ecs_trust, policies=['AliyunKMSFullAccess'])
     control.create_role('LazyDeployer', trust=root_trust, policies=['AliyunKMSFullAccess'])
+    deployer = control.create_user('lazy-deployer', policies=['AliyunSTSAssumeRoleAccess'])
     instance_id = control.seed_instances(count=1, ram_role_name='LazyEcsRole')[0]
     control.create_key(alias='alias/lazy')
     cli_file = tmp_path / 'config.json'
@@ -218,14 +216,15 @@ def test_the_sync_path_of_every_provider_executes_no_deferred_package(emulator, 
     ini_file = tmp_path / 'credentials.ini'
     ini_file.write_text(f'[lazy-ini]\ntype = access_key\naccess_key_id = {DEFAULT_ACCESS_KEY_ID}\naccess_key_secret = {DEFAULT_ACCESS_KEY_SECRET}\n')
     settings = {'endpoint': emulator.url, 'metadata_proxy': control.metadata_proxy(instance_id), 'cli_file': str(cli_file),
-                'instance_id': instance_id}
+                'instance_id': instance_id,
+                'deployer': {'access_key_id': deployer['access_key_id'], 'access_key_secret': deployer['access_key_secret']}}
     script = 'from ansible_collections.alicloud.instance_ram.plugins.module_utils._lazy_imports import defer_unused_sdk_parts\n' \
              'defer_unused_sdk_parts()\n' + SYNC_PATH
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), ALIBABA_CLOUD_CREDENTIALS_FILE=str(ini_file),
                HOME=str(tmp_path))
     for name in ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_PROFILE', 'ALIBABA_CLOUD_ECS_METADATA'):
         env.pop(name, None)
-    run = subprocess.run([sys.executable, '-c', script, EMULATOR, json.dumps(settings)], env=env, capture_output=True, text=True, check=False)
+    run = subprocess.run([sys.executable, '-c', script, json.dumps(settings)], env=env, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     seen = json.loads(run.stdout)
     sync = seen['sync']

@@ -169,9 +169,26 @@ def from_exception(exc, *, product=None, action=None):
         is_timeout = any(h in text for h in _TIMEOUT_HINTS)
         return AlicloudApiError(TRANSPORT_TIMEOUT if is_timeout else TRANSPORT_CONNECTION,
                                 f'could not reach the endpoint: {text}', product=product, action=action)
-    return AlicloudApiError(str(code) if code not in (None, 'None') else f'HTTP{status}', _sdk_message(exc, data),
+    code = str(code) if code not in (None, 'None') else f'HTTP{status}'
+    return AlicloudApiError(code, _sdk_message(exc, data) + _missing_permission(code, exc, data),
                             request_id=request_id, status=int(status) if status else None,
                             product=product, action=action, retry_after=retry_after)
+
+
+# Codes of a refusal whose permission the answer does not name (reference 0b.6)
+_PERMISSION_OF_CODE = {'InvalidUser.PassRoleForbidden': 'ram:PassRole'}
+
+
+def _missing_permission(code, exc, data):
+    """` (missing permission: ram:CreateRole)` for a refusal: the `AccessDeniedDetail.AuthAction` of the answer
+    (tea-openapi keeps it as `access_denied_detail`; some bodies carry it in `data`), or the permission a refusal code
+    stands for; '' otherwise."""
+    detail = getattr(exc, 'access_denied_detail', None)
+    if not isinstance(detail, dict) and isinstance(data, dict):
+        detail = data.get('AccessDeniedDetail') or data.get('accessDeniedDetail')
+    action = detail.get('AuthAction') if isinstance(detail, dict) else None
+    action = action or _PERMISSION_OF_CODE.get(code)
+    return f' (missing permission: {action})' if isinstance(action, str) and action else ''
 
 
 # A query string in an error text (`...url: /?Action=AssumeRole&AccessKeyId=...&SecurityToken=...&Signature=...`).

@@ -145,7 +145,8 @@ def test_the_readme_controller_policy_is_enough_for_site_yml(h, policy):
     if missing == 'ram:PassRole':
         assert failed[0]['task'] == 'Step 2 - bind the role to every instance, in one call for the whole play'
         assert 'InvalidUser.PassRoleForbidden' in msg and fleet.ids[0] in msg, msg
+        assert 'ram:PassRole' in msg, msg
         assert not any(h.instance_roles(fleet.ids).values())
     else:
         assert refused[0]['action'] == 'CreateRole' and refused[0]['code'] == 'NoPermission', refused
-        assert 'NoPermission' in msg and 'CreateRole' in msg, msg
+        assert 'NoPermission' in msg and 'missing permission: ram:CreateRole' in msg, msg

@@ -35,6 +35,23 @@ def test_client_exception_translation():
     assert err.matches('EntityNotExist') and err.matches('EntityNotExist.Role') and not err.matches('EntityNotExist.Policy')
 
 
+def test_a_refusal_names_the_missing_permission():
+    denied = {'AuthAction': 'ram:CreateRole', 'AuthPrincipalType': 'SubUser', 'NoPermissionType': 'ImplicitDeny'}
+    exc = sdk_exception(code='NoPermission', status_code=403, request_id='R-9', access_denied_detail=denied,
+                        data={'Code': 'NoPermission', 'Message': 'You are not authorized to do this action.', 'RequestId': 'R-9'})
+    err = from_exception(exc, product='ram', action='CreateRole')
+    assert err.message == 'You are not authorized to do this action. (missing permission: ram:CreateRole)'
+    # the detail only in the body, as older SDKs keep it
+    exc = sdk_exception(code='Forbidden.RAM', status_code=403, data={'Message': 'denied', 'AccessDeniedDetail': {'AuthAction': 'ecs:AttachInstanceRamRole'}})
+    assert from_exception(exc).message == 'denied (missing permission: ecs:AttachInstanceRamRole)'
+    # a code that stands for one permission, whose answer names none
+    exc = sdk_exception(code='InvalidUser.PassRoleForbidden', status_code=403, data={'Message': 'The user is not authorized to pass the role.'})
+    assert from_exception(exc).message == 'The user is not authorized to pass the role. (missing permission: ram:PassRole)'
+    # any other error: nothing added
+    exc = sdk_exception(code='EntityNotExist.Role', status_code=404, data={'Message': 'The role does not exist.'})
+    assert from_exception(exc).message == 'The role does not exist.'
+
+
 def test_message_parsed_without_data():
     exc = sdk_exception(kind='server', code='InternalError', status_code=500, request_id='R-2',
                         message='code: 500, Something broke request id: R-2')

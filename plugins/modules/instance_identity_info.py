@@ -43,7 +43,7 @@ notes:
   - Only O(metadata_proxy), O(connect_timeout) and O(read_timeout) (each capped at 5 seconds) of the shared options
     matter here; the others are accepted so that C(module_defaults) for C(group/alicloud.instance_ram.alicloud) apply.
   - The metadata token is never returned.
-  - The role M(alicloud.instance_ram.kms_access) (option C(kms_access_discover)) uses this module to find the instance
+  - The role role C(alicloud.instance_ram.kms_access) (option C(kms_access_discover)) uses this module to find the instance
     id and the region of play hosts that have no instance id variable.
 seealso:
   - module: alicloud.instance_ram.instance_role_credentials_info

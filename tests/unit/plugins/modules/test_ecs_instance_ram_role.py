@@ -188,3 +188,15 @@ def test_info_filters_by_role(capsys, monkeypatch):
     assert ecs.calls == ['DescribeInstanceRamRole'] * 2
     code, out = info(capsys, monkeypatch, ecs, role_name=OTHER, instance_ids=ids[65:75])
     assert [f['instance_id'] for f in out['instance_ram_roles']] == [ids[70]]
+
+
+def test_check_role_false_skips_the_ram_read_and_labels_name_the_hosts_in_the_diff(capsys, monkeypatch, ram):
+    ids = fleet(3)
+    ecs = FakeEcs(vpc=ids, roles={ids[2]: ROLE})
+    labels = {ids[0]: 'web-1', ids[2]: 'web-3'}
+    code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=ids, check_role=False, labels=labels, diff=True)
+    assert code == 0 and ram.calls == []
+    assert out['diff'] == {'before': {f'{ids[0]} (web-1)': None, ids[1]: None},
+                           'after': {f'{ids[0]} (web-1)': ROLE, ids[1]: ROLE}}
+    # the results keep the bare ids
+    assert [r['instance_id'] for r in out['results']] == ids

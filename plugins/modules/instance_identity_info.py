@@ -15,14 +15,14 @@ description:
     read. Tokenless (normal mode) access is used only when O(allow_tokenless=true) and no token could be obtained.
   - Needs only the Python standard library on the host (no Alibaba Cloud SDK).
   - Requests go to the metadata service directly, never through a proxy of the environment (C(HTTP_PROXY) is
-    ignored: a proxy would reach another host's metadata service, or add C(X-Forwarded-For), which the service refuses),
+    ignored, as a proxy would reach another host's metadata service, or add C(X-Forwarded-For), which the service refuses),
     or through O(metadata_proxy) when it is set.
   - Failures say which of these happened, with a code in RV(error.code) (failure results only) and a message -
-    C(Metadata.Unreachable) (no answer within the timeouts: not an ECS instance, or a firewall),
+    C(Metadata.Unreachable) (no answer within the timeouts, so not an ECS instance, or a firewall),
     C(Metadata.TokenRefused) (hardened mode required but the service issued no token, for example because the
     metadata service of the instance is disabled, C(HttpEndpoint=disabled), or a proxy added C(X-Forwarded-For)),
     C(Metadata.TokenlessRefused) (tokenless access allowed, but the instance enforces hardened mode),
-    C(Metadata.Disabled) (the service answered 403 to a read: the metadata service of the instance is disabled),
+    C(Metadata.Disabled) (the service answered 403 to a read, so the metadata service of the instance is disabled),
     C(Metadata.InvalidResponse) (anything else, for example an instance id that is not C(i-...)).
 options:
   allow_tokenless:

@@ -273,7 +273,7 @@ class Harness:
         return cred
 
     # ------------------------------------------------------------------ playbooks
-    def _prepare(self, plays, name, inventory, extra_vars, extra_env, verbose=True, check=False, groups=None):
+    def _prepare(self, plays, name, inventory, extra_vars, extra_env, verbose=True, check=False, groups=None, diff=False):
         self._runs += 1
         run_dir = self.workdir / f'{self._runs:03d}-{re.sub(r"[^A-Za-z0-9_.-]+", "-", name)}'
         input_dir = run_dir / 'input'
@@ -308,7 +308,8 @@ class Harness:
             **(extra_env or {}),
         }
         # verbose=False: what a user sees by default (no -vvvv, no --diff); check: --check
-        argv = [sys.executable, '-m', 'ansible.cli.playbook', *(['-vvvv', '--diff'] if verbose else []), *(['--check'] if check else []),
+        argv = [sys.executable, '-m', 'ansible.cli.playbook', *(['-vvvv', '--diff'] if verbose else ['--diff'] if diff else []),
+                *(['--check'] if check else []),
                 '-i', str(input_dir / 'inventory.json'), '-e', '@' + str(input_dir / 'vars.json'), str(input_dir / 'play.yml')]
         return run_dir, argv, env
 
@@ -319,7 +320,7 @@ class Harness:
     def start(self, plays, name, *, inventory=None, extra_vars=None, env=None, playbook=None, **options):
         """Start ansible-playbook on `plays`, or on the playbook file(s) `playbook` (e.g. playbooks/site.yml).
 
-        `options`: verbose (default True: -vvvv --diff), check (--check), groups (inventory groups), see _prepare.
+        `options`: verbose (default True: -vvvv --diff), diff (--diff without -vvvv), check (--check), groups (inventory groups).
         """
         run_dir, argv, env = self._prepare(plays or [], name, inventory, extra_vars, env, **options)
         if playbook is not None:

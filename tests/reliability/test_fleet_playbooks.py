@@ -178,8 +178,12 @@ def test_a_messy_two_region_fleet_in_two_plays(h, tmp_path):
 
     # ------------------------------------------------ check mode: predicts every play, unbindable hosts included
     start = h.control.cursor()
-    checked = run(h, fleet, 'fleet-check', str(tmp_path / 'check.json'), check=True)
+    checked = run(h, fleet, 'fleet-check', str(tmp_path / 'check.json'), check=True, diff=True)
     assert not h.control.calls(since=start, write=True), 'check mode wrote'
+    # --diff: every pending binding, the instance named with its host, also where hosts of the same call fail
+    for name in ('hz-app-1', 'sh-app-2', 'hz-found-1'):
+        assert f"{fleet.hosts[name]['instance_id']} ({name})" in checked.output, name
+    assert fleet.extra[OTHER_REGION][0] in checked.output
     predicted = per_instance(checked)
     failed, after, before = host_statuses(checked)
     assert before == set(fleet.hosts), 'a play did not start on every host' + checked.tail()

@@ -85,6 +85,18 @@ options:
       - Applied only when an instance is attached or replaced. The API does not report it back, so an
         instance that already holds O(role_name) is not bound again to change it.
     type: json
+  check_role:
+    description:
+      - Before attaching, check (one RAM GetRole) that O(role_name) exists and trusts C(ecs.aliyuncs.com).
+      - V(false) skips the check, for a caller that has just made sure of it; the role C(alicloud.instance_ram.kms_access),
+        whose step 1 manages the role, binds every region without repeating that RAM read.
+    type: bool
+    default: true
+  labels:
+    description:
+      - Names shown next to instance ids in the diff, for example the inventory host of each instance, as a mapping
+        from instance id to name. Instances not in it are shown by id only.
+    type: dict
 extends_documentation_fragment:
   - alicloud.instance_ram.auth
   - alicloud.instance_ram.attributes
@@ -236,6 +248,14 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import check_document
 
 
+def labelled(diff, labels):
+    """The diff with `id (name)` for every instance that has a label."""
+    if not labels:
+        return diff
+    return {side: {(f'{iid} ({labels[iid]})' if labels.get(iid) else iid): role for iid, role in roles.items()}
+            for side, roles in diff.items()}
+
+
 def run(module):
     params = module.params
     region_id = require_region(params)
@@ -248,7 +268,8 @@ def run(module):
             # the rules of every other policy option (Version "1", statements RAM takes), before any call
             check_document(params['policy'], 'policy')
         policy_json = extra_policy(params['policy'])
-        check_role(module.client('ram'), role_name, module.check_mode, module.warn)
+        if params['check_role']:
+            check_role(module.client('ram'), role_name, module.check_mode, module.warn)
     known = None
     if params['instance_ids'] is None:
         # state absent for every holder of the role: the listing already tells each one's role
@@ -260,7 +281,7 @@ def run(module):
                          policy_json=policy_json, check_mode=module.check_mode, known_roles=known, warn=module.warn)
     result = {'changed': any(is_change(r) for r in results), 'role_name': role_name, 'results': results, 'summary': summarize(results)}
     if module.diff_mode:
-        result['diff'] = binding_diff(results)
+        result['diff'] = labelled(binding_diff(results), params['labels'])
     message = failure_message(results)
     if message:
         module.fail_json(msg=message, **result)
@@ -275,6 +296,8 @@ def main():
             'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
             'on_conflict': {'type': 'str', 'choices': ['fail', 'skip', 'replace'], 'default': 'fail'},
             'policy': {'type': 'json'},
+            'check_role': {'type': 'bool', 'default': True},
+            'labels': {'type': 'dict'},
         },
         required_if=[('state', 'present', ['role_name', 'instance_ids'])],
         required_one_of=[('role_name', 'instance_ids')],

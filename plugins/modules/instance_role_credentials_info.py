@@ -49,6 +49,14 @@ options:
       - Lifetime in seconds requested for the metadata token, 1 to 21600.
     type: int
     default: 21600
+  wait_timeout:
+    description:
+      - Seconds to keep asking while the metadata service says that no RAM role (or not O(role_name)) is bound
+        (C(Metadata.NoRoleBound)). Right after AttachInstanceRamRole the service may take a few seconds to serve the
+        role (reference I(0b.15)). Pauses of 1, 2, 3, then 5 seconds between attempts.
+      - V(0) (the default) asks once. The role role C(alicloud.instance_ram.kms_access) sets it (C(kms_access_verify_wait_timeout), default 60).
+    type: int
+    default: 0
 extends_documentation_fragment:
   - alicloud.instance_ram.auth
   - alicloud.instance_ram.attributes
@@ -109,6 +117,11 @@ role_name:
   returned: success
   type: str
   sample: EcsRamRoleTest
+attempts:
+  description: How many times the metadata service was asked (more than 1 when O(wait_timeout) waited for the role).
+  returned: success
+  type: int
+  sample: 1
 metadata_mode:
   description: How the metadata service was read, V(token) (hardened mode) or V(tokenless) (normal mode).
   returned: success
@@ -160,7 +173,8 @@ error:
 """
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import MAX_TOKEN_TTL, MetadataClient
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import MAX_TOKEN_TTL, MetadataClient, MetadataError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import NO_ROLE_YET, until_propagated
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
 
 SECRET_KEYS = ('access_key_secret', 'security_token')
@@ -171,18 +185,34 @@ def run(module):
     ttl = params['metadata_token_ttl']
     if not 1 <= ttl <= MAX_TOKEN_TTL:
         raise AlicloudParameterError('metadata_token_ttl', f'must be between 1 and {MAX_TOKEN_TTL} seconds', ttl)
+    if params['wait_timeout'] < 0:
+        raise AlicloudParameterError('wait_timeout', 'must be 0 or more seconds', params['wait_timeout'])
     client = MetadataClient(params, token_ttl=ttl, allow_tokenless=params['allow_tokenless'])
+
+    def attempt():
+        try:
+            return client.fetch(params['role_name'] or params['ecs_role_name']), None
+        except MetadataError as err:
+            if err.code != NO_ROLE_YET:
+                raise
+            return None, err
+
     try:
-        role_name, credentials = client.fetch(params['role_name'] or params['ecs_role_name'])
+        (found, error), attempts = until_propagated(attempt, lambda outcome: outcome[1] is not None, params['wait_timeout'])
     finally:
         if client.token:
             module.module.no_log_values.add(client.token)
+    if error is not None:
+        if attempts > 1:
+            error.message += f' (still after {attempts} attempts over wait_timeout {params["wait_timeout"]} s)'
+        raise error
+    role_name, credentials = found
     if not params['return_secrets']:
         for key in SECRET_KEYS:
             value = credentials.pop(key)
             if value:
                 module.module.no_log_values.add(value)
-    module.exit_json(changed=False, role_name=role_name, metadata_mode=client.mode, credentials=credentials)
+    module.exit_json(changed=False, role_name=role_name, metadata_mode=client.mode, credentials=credentials, attempts=attempts)
 
 
 def main():
@@ -191,6 +221,7 @@ def main():
         'return_secrets': {'type': 'bool', 'default': False, 'no_log': False},
         'allow_tokenless': {'type': 'bool', 'default': False},
         'metadata_token_ttl': {'type': 'int', 'default': MAX_TOKEN_TTL, 'no_log': False},
+        'wait_timeout': {'type': 'int', 'default': 0},
     }, supports_check_mode=True).run(run)
 
 

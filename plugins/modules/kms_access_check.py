@@ -43,6 +43,15 @@ options:
       - With V(false) the results are only reported, and RV(passed) says whether all checks passed.
     type: bool
     default: true
+  wait_timeout:
+    description:
+      - Seconds to keep trying while the answers are those of a change that has not propagated yet (reference
+        I(0b.15)) - the metadata service says no RAM role is bound (C(Metadata.NoRoleBound), right after
+        AttachInstanceRamRole), or a check is denied (C(Forbidden.NoPermission), right after a policy was attached
+        to the role). Pauses of 1, 2, 3, then 5 seconds between attempts; the last answer is reported when the time runs out.
+      - V(0) (the default) tries once. The role role C(alicloud.instance_ram.kms_access) sets it (C(kms_access_verify_wait_timeout), default 60).
+    type: int
+    default: 0
 extends_documentation_fragment:
   - alicloud.instance_ram.auth
   - alicloud.instance_ram.attributes
@@ -90,6 +99,11 @@ passed:
   returned: success, and on failure of a check
   type: bool
   sample: false
+attempts:
+  description: How many times the checks ran (more than 1 when O(wait_timeout) waited out propagation).
+  returned: success
+  type: int
+  sample: 1
 failed_checks:
   description: Names of the checks that did not pass.
   returned: success, and on failure of a check
@@ -173,6 +187,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._client impo
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._kms import CHECKS, run_checks
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import MetadataClient
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import DENIED_YET, NO_ROLE_YET, until_propagated
 
 REQUIRED_INPUT = {'encrypt_decrypt': 'key_id', 'get_secret': 'secret_name'}
 
@@ -202,17 +217,33 @@ def explain_missing_credentials(params, err):
     return err
 
 
+def _still_propagating(outcome):
+    """True for the answers of a binding or policy attachment that may not have propagated yet (reference 0b.15)."""
+    credential, results, error = outcome
+    if error is not None:
+        return error.code == NO_ROLE_YET
+    return any(r['code'] in DENIED_YET for r in results.values())
+
+
 def run(module):
     params = module.params
     checks = validate(params)
-    try:
-        credential = module.credential()
-    except AlicloudApiError as err:
-        raise explain_missing_credentials(params, err) from None
-    results = run_checks(module.client('kms'), checks, key_id=params['key_id'], secret_name=params['secret_name'])
+    if params['wait_timeout'] < 0:
+        raise AlicloudParameterError('wait_timeout', 'must be 0 or more seconds', params['wait_timeout'])
+
+    def attempt():
+        try:
+            credential = module.credential()
+        except AlicloudApiError as err:
+            return None, None, explain_missing_credentials(params, err)
+        return credential, run_checks(module.client('kms'), checks, key_id=params['key_id'], secret_name=params['secret_name']), None
+
+    (credential, results, error), attempts = until_propagated(attempt, _still_propagating, params['wait_timeout'])
+    if error is not None:
+        raise error
     failed = [name for name, outcome in results.items() if not outcome['passed']]
     result = {'changed': False, 'passed': not failed, 'failed_checks': failed, 'checks': results,
-              'credential_provider': credential.provider_name}
+              'credential_provider': credential.provider_name, 'attempts': attempts}
     if failed and params['fail_on_failure']:
         detail = ', '.join(f"{name} ({results[name]['code']})" for name in failed)
         module.fail_json(msg=f'KMS access check failed: {detail}', **result)
@@ -225,6 +256,7 @@ def main():
         'key_id': {'type': 'str', 'no_log': False},
         'secret_name': {'type': 'str'},
         'fail_on_failure': {'type': 'bool', 'default': True},
+        'wait_timeout': {'type': 'int', 'default': 0},
     }, supports_check_mode=True).run(run)
 
 

@@ -272,7 +272,7 @@ class Harness:
         return cred
 
     # ------------------------------------------------------------------ playbooks
-    def _prepare(self, plays, name, inventory, extra_vars, extra_env):
+    def _prepare(self, plays, name, inventory, extra_vars, extra_env, verbose=True, check=False, groups=None, diff=False):
         self._runs += 1
         run_dir = self.workdir / f'{self._runs:03d}-{re.sub(r"[^A-Za-z0-9_.-]+", "-", name)}'
         input_dir = run_dir / 'input'
@@ -281,7 +281,10 @@ class Harness:
         (input_dir / 'play.yml').write_text(json.dumps(plays, indent=1), encoding='utf-8')
         hosts = inventory or {'localhost': {}}
         all_vars = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
-        (input_dir / 'inventory.json').write_text(json.dumps({'all': {'hosts': hosts, 'vars': all_vars}}), encoding='utf-8')
+        # `groups`: {group: {'hosts': [names], 'vars': {...}}} of the inventory's hosts
+        children = {g: {'hosts': dict.fromkeys(spec.get('hosts', []), {}), 'vars': spec.get('vars', {})} for g, spec in (groups or {}).items()}
+        (input_dir / 'inventory.json').write_text(json.dumps({'all': {'hosts': hosts, 'vars': all_vars, 'children': children}}),
+                                                  encoding='utf-8')
         variables = {'auth': self.auth, 'emulator_url': self.url, **(extra_vars or {})}
         (input_dir / 'vars.json').write_text(json.dumps(variables), encoding='utf-8')
         env = {
@@ -303,17 +306,22 @@ class Harness:
             'RELIABILITY_EMULATOR_URL': self.url, 'RELIABILITY_FAULTS_FILE': str(run_dir / 'tmp' / 'faults.json'),
             **(extra_env or {}),
         }
-        argv = [sys.executable, '-m', 'ansible.cli.playbook', '-vvvv', '--diff', '-i', str(input_dir / 'inventory.json'),
-                '-e', '@' + str(input_dir / 'vars.json'), str(input_dir / 'play.yml')]
+        # verbose=False: what a user sees by default (no -vvvv, no --diff); check: --check
+        argv = [sys.executable, '-m', 'ansible.cli.playbook', *(['-vvvv', '--diff'] if verbose else ['--diff'] if diff else []),
+                *(['--check'] if check else []),
+                '-i', str(input_dir / 'inventory.json'), '-e', '@' + str(input_dir / 'vars.json'), str(input_dir / 'play.yml')]
         return run_dir, argv, env
 
-    def run(self, plays, name, *, inventory=None, extra_vars=None, env=None, expect_leak=False, timeout=600):
+    def run(self, plays, name, *, inventory=None, extra_vars=None, env=None, expect_leak=False, timeout=600, **options):
         """Run `plays` (a list of plays as Python data) and return the Run, after the secret scan."""
-        return self.start(plays, name, inventory=inventory, extra_vars=extra_vars, env=env).wait(timeout, expect_leak)
+        return self.start(plays, name, inventory=inventory, extra_vars=extra_vars, env=env, **options).wait(timeout, expect_leak)
 
-    def start(self, plays, name, *, inventory=None, extra_vars=None, env=None, playbook=None):
-        """Start ansible-playbook on `plays`, or on the playbook file(s) `playbook` (e.g. playbooks/site.yml)."""
-        run_dir, argv, env = self._prepare(plays or [], name, inventory, extra_vars, env)
+    def start(self, plays, name, *, inventory=None, extra_vars=None, env=None, playbook=None, **options):
+        """Start ansible-playbook on `plays`, or on the playbook file(s) `playbook` (e.g. playbooks/site.yml).
+
+        `options`: verbose (default True: -vvvv --diff), diff (--diff without -vvvv), check (--check), groups (inventory groups).
+        """
+        run_dir, argv, env = self._prepare(plays or [], name, inventory, extra_vars, env, **options)
         if playbook is not None:
             # one playbook file, or several run in turn by the same ansible-playbook
             argv[-1:] = [str(p) for p in (playbook if isinstance(playbook, list) else [playbook])]

@@ -238,7 +238,8 @@ def _clear_faults(emu: Emulator, _args: dict) -> dict:
     return {'faults': []}
 
 
-_SETTINGS_TYPES = {'latency_ms': int, 'consistency_delay': float, 'credential_lifetime': int,
+_SETTINGS_TYPES = {'latency_ms': int, 'consistency_delay': float, 'propagation_delay': float,
+                   'credential_lifetime': int,
                    'instance_boot_seconds': float, 'default_region': str, 'action_latency_ms': dict,
                    'describe_ram_role_max_ids': int, 'attach_errors': str, 'throttle_status': int,
                    'delete_conflict_seconds': float, 'client_token_processing_calls': int}

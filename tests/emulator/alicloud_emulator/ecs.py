@@ -185,7 +185,7 @@ def attach_instance_ram_role(ctx: Context) -> dict:
         elif inst.ram_role:
             error = ALREADY_ATTACHED
         else:
-            ctx.store.bind_role(inst, role.name, policy)
+            ctx.store.bind_role(inst, role.name, policy, fresh=True)
         results.append(_result(instance_id, error, 'success'))
     return {'RamRoleName': name, 'TotalCount': len(results), 'FailCount': sum(not r['Success'] for r in results),
             'AttachInstanceRamRoleResults': {'AttachInstanceRamRoleResult': results}}

@@ -125,11 +125,13 @@ def serve(store: Store, instance_id: str | None, method: str, path: str, headers
     error = _token_error(store, inst, headers, at)
     if error is not None:
         return error
+    # a role bound less than propagation_delay seconds ago is not served yet
+    role = inst.ram_role if at >= inst.bound_at + store.settings.propagation_delay else ''
     if path == CREDENTIALS_PATH:
-        return _text(200, inst.ram_role) if inst.ram_role else _text(404, 'No RAM role is attached to this instance.')
+        return _text(200, role) if role else _text(404, 'No RAM role is attached to this instance.')
     if path.startswith(CREDENTIALS_PATH):
         name = path[len(CREDENTIALS_PATH):]
-        cred = instance_credential(store, inst, at) if name and name.lower() == inst.ram_role.lower() else None
+        cred = instance_credential(store, inst, at) if name and role and name.lower() == role.lower() else None
         if cred is None:
             return _text(404, f'No credentials for role "{name}" on this instance.')
         return Reply(200, {'AccessKeyId': cred.access_key_id, 'AccessKeySecret': cred.secret,

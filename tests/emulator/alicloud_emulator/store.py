@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 
 from . import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_ACCOUNT_ID, DEFAULT_REGION
-from .clock import iso, now, random_alnum, random_digits
+from .clock import iso, now, parse_iso, random_alnum, random_digits
 
 NONCE_WINDOW_SECONDS = 1800
 
@@ -23,6 +23,9 @@ class Settings:
     latency_ms: int = 0
     action_latency_ms: dict[str, int] = field(default_factory=dict)
     consistency_delay: float = 0.0
+    # seconds after AttachInstanceRamRole before the metadata service serves the role, and after AttachPolicyToRole
+    # before the policy counts in the authorization of the role's sessions (reference §0b.15)
+    propagation_delay: float = 0.0
     credential_lifetime: int = 21600
     instance_boot_seconds: float = 1.0
     default_region: str = DEFAULT_REGION
@@ -114,6 +117,7 @@ class Instance:
     running_at: float | None = None
     imds_credential: str | None = None
     user_data: str = ''  # base64, as RunInstances and ModifyInstanceAttribute take it
+    bound_at: float = 0.0  # when AttachInstanceRamRole bound ram_role (0: seeded or created with it)
 
     def current_status(self, at: float) -> str:
         if self.status == 'Pending' and self.running_at is not None and at >= self.running_at:
@@ -286,7 +290,10 @@ class Store:
     def role_documents(self, account: Account, role: Role | User) -> list[dict]:
         """The default-version documents of the policies attached to a role or a user."""
         docs = []
-        for key in role.attached:
+        delay = self.settings.propagation_delay
+        for key, attach_date in role.attached.items():
+            if delay and parse_iso(attach_date) + delay > now():
+                continue  # attached too recently to be honoured yet (propagation_delay)
             policy_type, dummy, name = key.partition(':')
             policy = self.find_policy(account, policy_type, name)
             if policy is not None:
@@ -324,8 +331,9 @@ class Store:
     def instances_with_role(self, account_id: str, region_id: str, role_name: str) -> dict[str, None]:
         return self.role_index.get((account_id, region_id, role_name.lower()), {})
 
-    def bind_role(self, instance: Instance, role_name: str, policy: str | None) -> None:
+    def bind_role(self, instance: Instance, role_name: str, policy: str | None, fresh: bool = False) -> None:
         instance.ram_role = role_name
+        instance.bound_at = now() if fresh else 0.0  # fresh: by AttachInstanceRamRole (see propagation_delay)
         instance.ram_role_policy = policy
         instance.imds_credential = None
         self._index(instance)[instance.instance_id] = None

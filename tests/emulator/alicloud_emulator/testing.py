@@ -151,6 +151,9 @@ class ControlClient:
     def set_consistency_delay(self, seconds: float) -> None:
         self.request('POST', 'consistency', {'seconds': seconds})
 
+    def set_propagation_delay(self, seconds: float) -> None:
+        self.settings(propagation_delay=seconds)
+
     def set_credential_lifetime(self, seconds: int) -> None:
         self.settings(credential_lifetime=seconds)
 

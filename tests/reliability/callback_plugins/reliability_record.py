@@ -39,6 +39,12 @@ class CallbackModule(CallbackBase):
     def _record(self, result, status):
         self._records.append({'task': result.task_name, 'action': result.task.action, 'host': result.host.get_name(),
                               'status': status, 'result': dict(result.result)})
+        # RELIABILITY_RECORD_AT_END: write once, when the playbook ends (a fleet of hundreds of hosts makes thousands of
+        # results; rewriting the file after each one would cost more than the run)
+        if not os.environ.get('RELIABILITY_RECORD_AT_END'):
+            self._flush()
+
+    def v2_playbook_on_stats(self, stats):  # pylint: disable=unused-argument
         self._flush()
 
     def _flush(self):

@@ -240,3 +240,15 @@ def test_a_fleet_of_250_is_read_50_ids_a_call_whatever_the_limit(capsys, monkeyp
     code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=ids)
     assert code == 0 and out['summary']['attached'] == 250
     assert ecs.calls == ['DescribeInstanceRamRole'] * 5 + ['AttachInstanceRamRole'] * 3
+
+
+def test_check_role_false_skips_the_ram_read_and_labels_name_the_hosts_in_the_diff(capsys, monkeypatch, ram):
+    ids = fleet(3)
+    ecs = FakeEcs(vpc=ids, roles={ids[2]: ROLE})
+    labels = {ids[0]: 'web-1', ids[2]: 'web-3'}
+    code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=ids, check_role=False, labels=labels, diff=True)
+    assert code == 0 and ram.calls == []
+    assert out['diff'] == {'before': {f'{ids[0]} (web-1)': None, ids[1]: None},
+                           'after': {f'{ids[0]} (web-1)': ROLE, ids[1]: ROLE}}
+    # the results keep the bare ids
+    assert [r['instance_id'] for r in out['results']] == ids

@@ -78,3 +78,50 @@ def test_token_ttl_is_sent(monkeypatch, capsys):
     service = FakeService()
     run(monkeypatch, capsys, {'metadata_token_ttl': 60}, service)
     assert service.requests[0][2] == {_metadata.TOKEN_TTL_HEADER: '60'}
+
+
+class LateRole(FakeService):
+    """No role for the first `late` reads of the role name (a binding that has not propagated yet)."""
+
+    def __init__(self, late, **kwargs):
+        super().__init__(**kwargs)
+        self.late = late
+
+    def __call__(self, method, path, headers, runtime):
+        if method == 'GET' and self.late > 0:
+            self.late -= 1
+            self.requests.append((method, path, dict(headers)))
+            return 404, 'Not Found'
+        return super().__call__(method, path, headers, runtime)
+
+
+def test_wait_timeout_waits_for_a_role_that_is_not_served_yet(monkeypatch, capsys):
+    sleeps = []
+    monkeypatch.setattr('time.sleep', sleeps.append)
+    service = LateRole(2)
+    code, out = run(monkeypatch, capsys, {'role_name': ROLE, 'wait_timeout': 60}, service)
+    assert code == 0 and out['role_name'] == ROLE and out['attempts'] == 3 and sleeps == [1.0, 2.0]
+    # one token for every attempt
+    assert [m for m, p, h in service.requests].count('PUT') == 1
+
+
+def test_without_wait_timeout_no_role_fails_at_once(monkeypatch, capsys):
+    sleeps = []
+    monkeypatch.setattr('time.sleep', sleeps.append)
+    code, out = run(monkeypatch, capsys, {'role_name': ROLE}, LateRole(1))
+    assert code == 1 and out['error']['code'] == 'Metadata.NoRoleBound' and sleeps == []
+
+
+def test_wait_timeout_gives_up_naming_the_attempts(monkeypatch, capsys):
+    monkeypatch.setattr('time.sleep', lambda s: None)
+    ticks = iter(range(0, 1000, 4))
+    monkeypatch.setattr('time.monotonic', lambda: next(ticks))
+    code, out = run(monkeypatch, capsys, {'role_name': ROLE, 'wait_timeout': 10}, FakeService(role=None))
+    assert code == 1 and out['error']['code'] == 'Metadata.NoRoleBound' and 'attempts over wait_timeout 10 s' in out['msg']
+
+
+def test_other_failures_are_not_waited_for(monkeypatch, capsys):
+    sleeps = []
+    monkeypatch.setattr('time.sleep', sleeps.append)
+    code, out = run(monkeypatch, capsys, {'wait_timeout': 60}, FakeService(token_status=403))
+    assert code == 1 and out['error']['code'] == 'Metadata.TokenRefused' and sleeps == []

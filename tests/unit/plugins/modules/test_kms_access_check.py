@@ -100,3 +100,44 @@ def test_missing_keys_are_not_blamed_on_the_metadata_service(monkeypatch, capsys
     monkeypatch.setattr(_metadata, 'tea_send', FakeService(role=None))
     code, out = run(monkeypatch, capsys, {**KEYS, 'checks': ['list_keys']}, FakeKms())
     assert code == 1 and out['error']['code'] == 'InvalidCredentials' and 'bad profile' in out['msg']
+
+
+def test_wait_timeout_waits_out_a_fresh_policy_attachment(monkeypatch, capsys):
+    sleeps = []
+    monkeypatch.setattr('time.sleep', sleeps.append)
+    answers = [DENIED, DENIED]
+
+    def get_secret(params):
+        if answers:
+            raise answers.pop()
+        return SECRET_BODY
+    kms = FakeKms(GetSecretValue=get_secret)
+    code, out = run(monkeypatch, capsys, {**KEYS, 'checks': ['get_secret'], 'secret_name': 'db', 'wait_timeout': 60}, kms)
+    assert code == 0 and out['passed'] is True and out['attempts'] == 3 and sleeps == [1.0, 2.0]
+    assert [a for a, p in kms.calls] == ['GetSecretValue'] * 3
+
+
+def test_wait_timeout_waits_for_the_role_to_be_served(monkeypatch, capsys):
+    sleeps = []
+    monkeypatch.setattr('time.sleep', sleeps.append)
+    tries = []
+
+    def credential(self):
+        tries.append(1)
+        if len(tries) < 3:
+            raise AlicloudApiError('InvalidCredentials', 'could not obtain credentials: HttpCode=404')
+        return type('Credential', (), {'provider_name': 'ecs_ram_role'})()
+
+    monkeypatch.setattr(_client.ClientFactory, 'credential', credential)
+    monkeypatch.setattr(_metadata, 'tea_send', FakeService(role=None))
+    kms = FakeKms(ListKeys={'Keys': {'Key': []}, 'TotalCount': 0})
+    code, out = run(monkeypatch, capsys, {'ecs_role_name': 'EcsRamRoleTest', 'region_id': 'cn-hangzhou', 'wait_timeout': 60}, kms)
+    assert code == 0 and out['passed'] is True and out['attempts'] == 3 and sleeps == [1.0, 2.0]
+
+
+def test_a_denial_without_wait_timeout_is_reported_at_once(monkeypatch, capsys):
+    sleeps = []
+    monkeypatch.setattr('time.sleep', sleeps.append)
+    kms = FakeKms(GetSecretValue=DENIED)
+    code, out = run(monkeypatch, capsys, {**KEYS, 'checks': ['get_secret'], 'secret_name': 'db', 'fail_on_failure': False}, kms)
+    assert code == 0 and out['passed'] is False and out['attempts'] == 1 and sleeps == [] and len(kms.calls) == 1

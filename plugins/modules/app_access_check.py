@@ -75,13 +75,8 @@ options:
     description: Fail the task when an installed client did not pass (after running every client).
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Only reads; runs normally in check mode.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: N/A
+extends_documentation_fragment:
+  - alicloud.instance_ram.attributes.info
 notes:
   - The fresh process runs as the user of the task; use C(become_user) to run it as the service's user.
 seealso:

@@ -143,7 +143,7 @@ def test_the_readme_controller_policy_is_enough_for_site_yml(h, policy):
     assert len(failed) == 1, [r['task'] for r in failed]
     msg = failed[0]['result']['msg']
     if missing == 'ram:PassRole':
-        assert failed[0]['task'] == 'Step 2 - bind the role to every instance, in one call for the whole play'
+        assert failed[0]['task'] == 'Fail the hosts whose verification failed, or whose instance could not be found or bound'
         assert 'InvalidUser.PassRoleForbidden' in msg and fleet.ids[0] in msg, msg
         assert 'ram:PassRole' in msg, msg
         assert not any(h.instance_roles(fleet.ids).values())

@@ -30,7 +30,8 @@ ECS_TRUST = {'Version': '1', 'Statement': [{'Action': 'sts:AssumeRole', 'Effect'
                                             'Principal': {'Service': ['ecs.aliyuncs.com']}}]}
 _INSTANCE_FIELDS = {'instance_id', 'name', 'zone_id', 'region_id', 'status', 'network_type', 'vpc_id', 'vswitch_id',
                     'ram_role_name', 'ram_role_policy', 'tags', 'http_tokens', 'http_endpoint', 'instance_type',
-                    'image_id', 'hostname', 'description', 'security_group_ids', 'account_id', 'metadata_options'}
+                    'image_id', 'hostname', 'description', 'security_group_ids', 'account_id', 'metadata_options',
+                    'public_ip', 'eip'}
 
 
 # ------------------------------------------------------------------------------------ argument helpers
@@ -207,7 +208,8 @@ def _clear_faults(emu: Emulator, _args: dict) -> dict:
 
 
 _SETTINGS_TYPES = {'latency_ms': int, 'consistency_delay': float, 'credential_lifetime': int,
-                   'instance_boot_seconds': float, 'default_region': str, 'action_latency_ms': dict}
+                   'instance_boot_seconds': float, 'default_region': str, 'action_latency_ms': dict,
+                   'regions': lambda value: [str(r) for r in (value.split(',') if isinstance(value, str) else value)]}
 
 
 def _settings(emu: Emulator, args: dict) -> dict:

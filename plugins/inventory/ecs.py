@@ -16,13 +16,13 @@ description:
     C(instance_network_type), C(instance_type), C(image_id), C(vpc_id), C(vswitch_id), C(private_ip), C(public_ip),
     C(eip), C(security_group_ids), C(description), C(tags) (a dict), C(ram_role_name) (null when the instance has no
     role, or when O(include_ram_role=false)), C(metadata_options) (C(http_tokens), C(http_endpoint)) and C(creation_time).
-    The role M(alicloud.instance_ram.ecs_instance_ram_role) and the role C(alicloud.instance_ram.kms_access) read
+    The module M(alicloud.instance_ram.ecs_instance_ram_role) and the role C(alicloud.instance_ram.kms_access) read
     C(instance_id) (and C(region_id)), so a play over this inventory needs no instance id written by hand."
-  - Every string that comes from the cloud (names, descriptions, tags, ...) is marked unsafe, so a tag value such as
-    C({{ lookup('pipe', 'id') }}) is data and is never templated. Group names are sanitized (characters that are not
+  - Every string that comes from the cloud (names, descriptions, tags, ...) is marked unsafe, so a tag value that is
+    a Jinja2 expression (a C(lookup) of C(pipe), say) is data and is never templated. Group names are sanitized (characters that are not
     valid in a group name become C(_)) whatever C(TRANSFORM_INVALID_GROUP_CHARS) says.
-  - "API calls per region, N instances read: C(ceil(N/100)) DescribeInstances (C(MaxResults=100), C(NextToken)) and
-    C(ceil(V/50)) DescribeInstanceRamRole for the V VPC instances (50 ids a call), plus one DescribeRegions when
+  - "API calls per region, N instances read: ceil(N/100) DescribeInstances (C(MaxResults=100), C(NextToken)) and
+    ceil(V/50) DescribeInstanceRamRole for the V VPC instances (50 ids a call), plus one DescribeRegions when
     O(regions) is empty. Regions are read concurrently (O(max_concurrent_regions)). With O(cache) on, a run that finds
     the cache valid makes no call at all."
   - Throttling, service-unavailable, HTTP 5xx and transport errors are retried with the collection's retry policy. A
@@ -74,6 +74,7 @@ options:
         that tag), or a template over the host variables (for example V({{ instance_name }}.{{ region_id }})).
       - When a name is already the name of another instance, the next entry is tried, and finally the instance id
         (with a warning), unless O(allow_duplicated_hosts) is set.
+      - Template entries are rendered with the host variables only (a host's tags are data, never templates).
     type: list
     elements: str
     default: [instance_id]

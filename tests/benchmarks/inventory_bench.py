@@ -1,0 +1,124 @@
+# Copyright (c) 2026 alicloud.instance_ram contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark of the ECS inventory plugin (issue 15): `ansible-inventory --list` over a fleet in several regions.
+
+Against the emulator with a per-request latency (default 10,000 instances in 3 regions, 30 ms a call): API calls
+by region and action against the budget (per region ceil(N/100) DescribeInstances + ceil(V/50)
+DescribeInstanceRamRole for its V VPC instances), wall time (median of --repeats runs), peak memory (PSS of the
+ansible-inventory process), then a run with the cache filled (0 calls). Results to build/bench/inventory.json.
+
+    python tests/benchmarks/inventory_bench.py [--instances 10000] [--regions 3] [--latency-ms 30] [--repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from bench import BUILD, ROOT, EmulatorProcess, PeakMemory, machine, playbook_env  # noqa: E402 pylint: disable=wrong-import-position
+
+REGIONS = ('cn-hangzhou', 'cn-shanghai', 'cn-beijing', 'cn-shenzhen', 'eu-central-1')
+
+
+def seed(control, instances, regions):
+    """N instances spread over the regions: every 10th classic, every other VPC one with a role, a few tags."""
+    control.create_role('BenchInventoryRole')
+    sizes = {}
+    for index, region in enumerate(regions):
+        n = instances // len(regions) + (1 if index < instances % len(regions) else 0)
+        classic = n // 10
+        with_role = (n - classic) // 2
+        control.seed_instances(count=with_role, prefix=f'{region}-app-', region_id=region, ram_role_name='BenchInventoryRole',
+                               tags={'app': 'web', 'env': 'prod'})
+        control.seed_instances(count=n - classic - with_role, prefix=f'{region}-db-', region_id=region, tags={'app': 'db'})
+        control.seed_instances(count=classic, prefix=f'{region}-old-', region_id=region, network_type='classic')
+        sizes[region] = {'instances': n, 'vpc': n - classic}
+    return sizes
+
+
+def budget(sizes):
+    return {region: math.ceil(s['instances'] / 100) + math.ceil(s['vpc'] / 50) for region, s in sizes.items()}
+
+
+def run_inventory(config, env, control):
+    cursor = control.cursor()
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), '-i', config, '--list']
+    with tempfile.TemporaryFile() as out:
+        start = time.monotonic()
+        with subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.PIPE) as process:
+            sampler = PeakMemory(process.pid, interval=0.05)
+            sampler.start()
+            stderr = process.stderr.read()
+            rc = process.wait()
+        seconds = time.monotonic() - start
+        sampler.stop()
+        out.seek(0)
+        hosts = len(json.load(out)['_meta']['hostvars']) if rc == 0 else 0
+    calls = control.calls(since=cursor)
+    by_region = collections.defaultdict(collections.Counter)
+    for call in calls:
+        by_region[call['params'].get('RegionId', '-')][call['action']] += 1
+    return {'rc': rc, 'seconds': round(seconds, 2), 'peak_bytes': sampler.peak, 'hosts': hosts, 'total_calls': len(calls),
+            'calls': {region: dict(counter) for region, counter in sorted(by_region.items())},
+            'stderr': stderr.decode(errors='replace')[-2000:] if rc else ''}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--instances', type=int, default=10000)
+    parser.add_argument('--regions', type=int, default=3, choices=range(1, len(REGIONS) + 1))
+    parser.add_argument('--latency-ms', type=int, default=30)
+    parser.add_argument('--repeats', type=int, default=3)
+    args = parser.parse_args(argv)
+    regions = REGIONS[:args.regions]
+    os.makedirs(BUILD, exist_ok=True)
+    with EmulatorProcess(latency_ms=args.latency_ms) as emulator, tempfile.TemporaryDirectory() as work:
+        sizes = seed(emulator.control, args.instances, regions)
+        env = playbook_env(emulator, 10)
+        config = os.path.join(work, 'bench.alicloud_ecs.yml')
+        cached = os.path.join(work, 'cached.alicloud_ecs.yml')
+        base = {'plugin': 'alicloud.instance_ram.ecs', 'regions': list(regions),
+                'keyed_groups': [{'key': "ram_role_name | default('none', true)", 'prefix': 'role'},
+                                 {'key': 'tags.app | default("untagged")', 'prefix': 'app'}]}
+        with open(config, 'w', encoding='utf-8') as handle:
+            json.dump(base, handle)
+        with open(cached, 'w', encoding='utf-8') as handle:
+            json.dump(dict(base, cache=True, cache_plugin='ansible.builtin.jsonfile',
+                           cache_connection=os.path.join(work, 'cache')), handle)
+        runs = [run_inventory(config, env, emulator.control) for dummy in range(args.repeats)]
+        fill = run_inventory(cached, env, emulator.control)
+        from_cache = run_inventory(cached, env, emulator.control)
+    expected = budget(sizes)
+    result = {
+        'machine': machine(), 'latency_ms': args.latency_ms, 'instances': args.instances, 'regions': sizes,
+        'budget': expected, 'budget_total': sum(expected.values()),
+        'runs': runs, 'median_seconds': statistics.median(r['seconds'] for r in runs),
+        'max_peak_mib': round(max(r['peak_bytes'] for r in runs) / 2 ** 20, 1),
+        'cache_fill': fill, 'cached': from_cache,
+        'within_budget': all(sum(r['calls'].get(region, {}).values()) <= expected[region] for r in runs for region in regions),
+    }
+    path = os.path.join(BUILD, 'inventory.json')
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(result, handle, indent=1)
+    print(json.dumps({k: result[k] for k in ('budget', 'budget_total', 'median_seconds', 'max_peak_mib', 'within_budget')}))
+    print(json.dumps({'runs': [{k: r[k] for k in ('rc', 'seconds', 'hosts', 'total_calls', 'calls')} for r in runs]}))
+    print(json.dumps({'cached': {k: from_cache[k] for k in ('rc', 'seconds', 'hosts', 'total_calls')}}))
+    bad = [r for r in runs + [fill, from_cache] if r['rc'] != 0 or r['hosts'] != args.instances]
+    if bad or not result['within_budget'] or from_cache['total_calls']:
+        print('inventory benchmark: FAILED', bad[0]['stderr'] if bad else '', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

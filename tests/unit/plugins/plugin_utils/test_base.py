@@ -73,3 +73,19 @@ def test_client_factory_overrides_and_error_text_masks_secrets():
     assert text.startswith('region eu-central-1: ECS DescribeInstances: Forbidden.RAM') and 'R-9' in text and 'HTTP 403' in text
     assert 'opt-secret-1234' not in text
     assert 'alibabacloud-ecs20140526' in _base.missing_sdk('ecs', 'alibabacloud-ecs20140526', ImportError('x'))
+
+
+def test_a_factory_per_region_shares_one_credential_client(monkeypatch):
+    built = []
+
+    class Provider:
+        @staticmethod
+        def get_provider_name():
+            return 'static_ak'
+
+    monkeypatch.setattr(_client, 'build_credentials_provider', lambda params, source=None: built.append(params) or Provider())
+    factory = _base.client_factory(_plugin(access_key_id='LTAIopt', access_key_secret='opt-secret-1234'))
+    regional = [factory.for_region(region) for region in ('cn-hangzhou', 'eu-central-1')]
+    assert [f.params['region_id'] for f in regional] == ['cn-hangzhou', 'eu-central-1']
+    assert all(f.credential_client is factory.credential_client for f in regional) and len(built) == 1
+    assert all(f.policy is factory.policy for f in regional) and factory.params['region_id'] is None

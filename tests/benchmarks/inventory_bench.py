@@ -81,7 +81,9 @@ def section_lines(result):
     runs = result['runs']
     lines = [SECTION, '',
              f"`ansible-inventory --list` with `alicloud.instance_ram.ecs` over {result['instances']:,} instances in "
-             f"{len(result['regions'])} regions, {result['latency_ms']} ms added to every API request; measured {result.get('started') or 'on ' + result['machine']['cpu']} by `tests/benchmarks/inventory_bench.py` (not part of `make bench`; rerun it "
+             f"{len(result['regions'])} regions, {result['latency_ms']} ms added to every API request; "
+             f"measured {result.get('started') or 'on ' + result['machine']['cpu']} by `tests/benchmarks/inventory_bench.py` "
+             '(not part of `make bench`; rerun it '
              'to update this section only). Every tenth instance is classic-network, half of the others hold a role.', '',
              '| region | instances (VPC) | DescribeInstances | DescribeInstanceRamRole | calls | budget |',
              '| --- | ---: | ---: | ---: | ---: | ---: |']
@@ -165,7 +167,8 @@ def main(argv=None):
         from_cache = run_inventory(cached, env, emulator.control)
     expected = budget(sizes)
     result = {
-        'started': started, 'load': [load_before, [round(x, 1) for x in os.getloadavg()]], 'machine': machine(), 'latency_ms': args.latency_ms, 'instances': args.instances, 'regions': sizes,
+        'started': started, 'load': [load_before, [round(x, 1) for x in os.getloadavg()]], 'machine': machine(),
+        'latency_ms': args.latency_ms, 'instances': args.instances, 'regions': sizes,
         'budget': expected, 'budget_total': sum(expected.values()),
         'runs': runs, 'median_seconds': statistics.median(r['seconds'] for r in runs),
         'max_peak_mib': round(max(r['peak_bytes'] for r in runs) / 2 ** 20, 1),

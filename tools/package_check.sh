@@ -17,7 +17,13 @@ ansible-galaxy collection install --offline --force "$tarball" -p "$INSTALLED" >
 modules=$(ansible-doc -t module -l alicloud.instance_ram | awk '{print $1}')
 [ -n "$modules" ] || { echo "package_check: ansible-doc lists no module" >&2; exit 1; }
 for m in $modules; do ansible-doc -t module "$m" >/dev/null; done
-for l in $(ansible-doc -t lookup -l alicloud.instance_ram | awk '{print $1}'); do ansible-doc -t lookup "$l" >/dev/null; done
+# every plugin type the collection ships, each plugin rendered (a type with no plugin in the tarball fails)
+for type in $(ls plugins | grep -vE '^(module_utils|plugin_utils|doc_fragments|modules|action)$'); do
+  plugins=$(ansible-doc -t "$type" -l alicloud.instance_ram | awk '{print $1}')
+  [ -n "$plugins" ] || { echo "package_check: ansible-doc lists no $type plugin" >&2; exit 1; }
+  for p in $plugins; do ansible-doc -t "$type" "$p" >/dev/null; done
+  echo "ansible-doc: $(echo "$plugins" | wc -w) $type plugin(s) documented"
+done
 for r in $(ansible-doc -t role -l alicloud.instance_ram | awk '{print $1}' | tr -d ':'); do ansible-doc -t role "$r" >/dev/null; done
 echo "ansible-doc: $(echo "$modules" | wc -w) modules documented"
 # the playbook of the installed collection, by its FQCN, against the emulator

@@ -4,9 +4,14 @@
 from __future__ import annotations
 
 
-class ModuleDocFragment:
-    # Credentials, region, endpoints and timeouts shared by every module of the collection.
-    DOCUMENTATION = r"""
+import re
+
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ENV
+
+# Credentials, region, endpoints and timeouts shared by every module and every plugin of the collection:
+# written once here, used as `alicloud.instance_ram.auth` by modules and `alicloud.instance_ram.auth.plugins`
+# by lookups and inventories (the same options, plus the `env:` entries Ansible reads for plugins).
+_OPTIONS = r"""
 options:
   access_key_id:
     description:
@@ -121,13 +126,62 @@ options:
       - Seconds to wait for an API response (metadata requests use at most 5).
     type: float
     default: 10.0
-notes:
-  - Calls are retried with jittered exponential backoff on throttling, service-unavailable, HTTP 5xx and
-    transport errors, honouring the service's C(x-acs-retry-after) hint, within a bounded total wait.
-  - Every module of this collection belongs to the action group C(alicloud.instance_ram.alicloud), so
-    C(module_defaults) with C(group/alicloud.instance_ram.alicloud) sets credentials and endpoints once.
+"""
+
+_REQUIREMENTS = r"""
 requirements:
   - python >= 3.11
   - alibabacloud-credentials >= 1.0.12
   - alibabacloud-tea-openapi >= 0.4.6
 """
+
+_MODULE_NOTES = r"""
+notes:
+  - Calls are retried with jittered exponential backoff on throttling, service-unavailable, HTTP 5xx and
+    transport errors, honouring the service's C(x-acs-retry-after) hint, within a bounded total wait.
+  - Every module of this collection belongs to the action group C(alicloud.instance_ram.alicloud), so
+    C(module_defaults) with C(group/alicloud.instance_ram.alicloud) sets credentials and endpoints once.
+"""
+
+_PLUGIN_NOTES = r"""
+notes:
+  - Calls are retried with jittered exponential backoff on throttling, service-unavailable, HTTP 5xx and
+    transport errors, honouring the service's C(x-acs-retry-after) hint, within a bounded total wait.
+  - Every option can also be set by the environment variables listed with it. For the credential options
+    (O(access_key_id), O(access_key_secret), O(security_token), O(profile), O(ecs_role_name)) a variable counts
+    only when no credential option is set at all, so the precedence is exactly that of the modules.
+"""
+
+_OPTION = re.compile(r'^  (\w+):$')
+
+
+def _with_env(options):
+    """The options with an `env:` list after each option that has environment variables.
+
+    Oldest name first: when several are set, Ansible takes the last one listed, which gives the modules'
+    precedence (ALIBABA_CLOUD_* first).
+    """
+    out = []
+    current = None
+
+    def close():
+        if current in ENV:
+            out.append('    env:')
+            out.extend(f'      - name: {name}' for name in reversed(ENV[current]))
+
+    for line in options.splitlines():
+        match = _OPTION.match(line)
+        if match:
+            close()
+            current = match.group(1)
+        out.append(line)
+    close()
+    return '\n'.join(out) + '\n'
+
+
+class ModuleDocFragment:
+    # modules: their argument spec (auth_argument_spec) reads the same environment variables
+    DOCUMENTATION = _OPTIONS + _MODULE_NOTES + _REQUIREMENTS
+
+    # lookups and inventories (plugin_utils/_base.py reads these options)
+    PLUGINS = _with_env(_OPTIONS) + _PLUGIN_NOTES + _REQUIREMENTS

@@ -24,8 +24,6 @@ description:
     shows - give C(no_log=true) to every task whose arguments or result contain the value (C(set_fact), C(debug),
     C(copy) with C(content), a module option not declared C(no_log)).
   - Temporary credentials that KMS declares expired (C(InvalidSecurityToken.Expired)) are fetched again once.
-# Environment variables are listed oldest name first: when several are set, Ansible takes the last one listed,
-# which gives the same precedence as the modules (ALIBABA_CLOUD_* first).
 options:
   _terms:
     description: Names of the secrets.
@@ -38,80 +36,8 @@ options:
   version_id:
     description: Version id to read instead of a stage.
     type: str
-  access_key_id:
-    description:
-      - AccessKey ID of a RAM user, or of a temporary STS credential together with O(security_token).
-      - When unset, the environment variables above are read, in the order given.
-    type: str
-  access_key_secret:
-    description: AccessKey secret matching O(access_key_id).
-    type: str
-  security_token:
-    description: Security token of a temporary STS credential.
-    type: str
-  profile:
-    description: Profile of the Alibaba Cloud CLI configuration (C(~/.aliyun/config.json) or O(profile_file)), else of the credentials INI file.
-    type: str
-  profile_file:
-    description: Path of the Alibaba Cloud CLI configuration file.
-    type: path
-    env:
-      - name: ALICLOUD_SHARED_CREDENTIALS_FILE
-      - name: ALIBABA_CLOUD_CONFIG_FILE
-  ecs_role_name:
-    description: RAM role of the ECS instance the controller runs on; its credentials come from the metadata service in hardened mode.
-    type: str
-  assume_role_arn:
-    description: ARN of a RAM role to assume with STS AssumeRole, on top of the credentials chosen.
-    type: str
-    env:
-      - name: ALICLOUD_ASSUME_ROLE_ARN
-      - name: ALIBABA_CLOUD_ROLE_ARN
-  assume_role_session_name:
-    description: Session name of the assumed role. Default C(ansible-alicloud-instance-ram).
-    type: str
-    env:
-      - name: ALICLOUD_ASSUME_ROLE_SESSION_NAME
-      - name: ALIBABA_CLOUD_ROLE_SESSION_NAME
-  assume_role_duration:
-    description: Lifetime in seconds of the assumed role's credentials, 900 to 43200. Default 3600.
-    type: int
-    env:
-      - name: ALICLOUD_ASSUME_ROLE_SESSION_EXPIRATION
-      - name: ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION
-  region_id:
-    description: Region of the secret, for example C(cn-hangzhou). Required unless O(kms_endpoint) is set.
-    type: str
-    env:
-      - name: ALICLOUD_REGION
-      - name: ALICLOUD_REGION_ID
-      - name: ALIBABA_CLOUD_REGION_ID
-  kms_endpoint:
-    description:
-      - KMS endpoint as C(host[:port]) or C(https://host[:port]); default C(kms.<region_id>.aliyuncs.com).
-        Inside a VPC without internet access use C(kms-vpc.<region_id>.aliyuncs.com).
-      - C(http://) is accepted for a loopback address only.
-    type: str
-    env:
-      - name: ALIBABA_CLOUD_KMS_ENDPOINT
-  sts_endpoint:
-    description: STS endpoint used by O(assume_role_arn).
-    type: str
-    env:
-      - name: ALIBABA_CLOUD_STS_ENDPOINT
-  metadata_proxy:
-    description: HTTP proxy through which the instance metadata service is reached (leave unset on ECS).
-    type: str
-    env:
-      - name: ALIBABA_CLOUD_METADATA_PROXY
-  connect_timeout:
-    description: Seconds to wait for a connection (metadata requests use at most 5).
-    type: float
-    default: 5.0
-  read_timeout:
-    description: Seconds to wait for an answer (metadata requests use at most 5).
-    type: float
-    default: 10.0
+extends_documentation_fragment:
+  - alicloud.instance_ram.auth.plugins
 notes:
   - Needs the Python packages alibabacloud-credentials, alibabacloud-tea-openapi and alibabacloud-kms20160120 on the controller.
 seealso:
@@ -149,44 +75,23 @@ _raw:
   elements: str
 """
 
-import contextlib
-import logging
-
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudError, redact
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._kms import get_secret_value
+from ansible_collections.alicloud.instance_ram.plugins.plugin_utils._base import client_factory, quiet_credentials
 
 display = Display()
-
-# the options of the shared layer this lookup takes (the ones a KMS call can use)
-AUTH_OPTIONS = ('access_key_id', 'access_key_secret', 'security_token', 'profile', 'profile_file', 'ecs_role_name',
-                'assume_role_arn', 'assume_role_session_name', 'assume_role_duration', 'region_id', 'kms_endpoint',
-                'sts_endpoint', 'metadata_proxy', 'connect_timeout', 'read_timeout')
-
-
-@contextlib.contextmanager
-def quiet_credentials_library():
-    """Keep alibabacloud-credentials from writing its own warnings to the controller's stderr (our error says what failed)."""
-    logger = logging.getLogger('credentials')
-    drop_all = logging.Filter('no record has this name')
-    logger.addFilter(drop_all)
-    try:
-        yield
-    finally:
-        logger.removeFilter(drop_all)
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
-        params = {option: self.get_option(option) for option in AUTH_OPTIONS}
-        with quiet_credentials_library():
-            return self._read(ClientFactory(params), terms)
+        with quiet_credentials():
+            return self._read(client_factory(self), terms)
 
     def _read(self, factory, terms):
         values = []

@@ -681,6 +681,15 @@ class ClientFactory:
                 err = AlicloudApiError(CREDENTIALS_ERROR, f'could not obtain credentials: {err.message}')
             raise err from None
 
+    def for_region(self, region_id):
+        """A factory for another region that signs with this factory's credentials (one provider, one STS session).
+
+        Builds the shared credential client now, so that factories used from several threads never race to build it.
+        """
+        other = ClientFactory(dict(self.params, region_id=region_id), policy=self.policy, on_call=self._on_call)
+        other._credential_client = self.credential_client  # pylint: disable=protected-access
+        return other
+
     def refresh_credentials(self):
         """Replace the provider behind every client of this factory by a freshly built one.
 

@@ -175,10 +175,13 @@ def _describe_roles(ecs, region_id, instance_ids):
         page += 1
 
 
-def describe_instances(ecs, region_id, *, instance_ids=None, name=None, tags=None, vpc_id=None):
-    """Raw DescribeInstances `Instance` entries matching every given filter (paged, 100 ids a call)."""
+def describe_instances(ecs, region_id, *, instance_ids=None, name=None, tags=None, vpc_id=None, extra=None):
+    """Raw DescribeInstances `Instance` entries matching every given filter (paged, 100 ids a call).
+
+    `extra`: more wire filters (`Status`, `ZoneId`, ...), sent as they are.
+    """
     base = {'RegionId': region_id, 'MaxResults': DESCRIBE_INSTANCES_PAGE_SIZE, 'InstanceName': name, 'VpcId': vpc_id,
-            'Tag': [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())] or None}
+            'Tag': [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())] or None, **(extra or {})}
     id_chunks = chunked(instance_ids) if instance_ids is not None else [None]
     found = []
     for chunk in id_chunks:

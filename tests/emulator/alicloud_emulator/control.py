@@ -30,7 +30,8 @@ ECS_TRUST = {'Version': '1', 'Statement': [{'Action': 'sts:AssumeRole', 'Effect'
                                             'Principal': {'Service': ['ecs.aliyuncs.com']}}]}
 _INSTANCE_FIELDS = {'instance_id', 'name', 'zone_id', 'region_id', 'status', 'network_type', 'vpc_id', 'vswitch_id',
                     'ram_role_name', 'ram_role_policy', 'tags', 'http_tokens', 'http_endpoint', 'instance_type',
-                    'image_id', 'hostname', 'description', 'security_group_ids', 'account_id', 'metadata_options'}
+                    'image_id', 'hostname', 'description', 'security_group_ids', 'account_id', 'metadata_options',
+                    'public_ip', 'eip'}
 
 
 # ------------------------------------------------------------------------------------ argument helpers
@@ -242,7 +243,8 @@ _SETTINGS_TYPES = {'latency_ms': int, 'consistency_delay': float, 'propagation_d
                    'credential_lifetime': int,
                    'instance_boot_seconds': float, 'default_region': str, 'action_latency_ms': dict,
                    'describe_ram_role_max_ids': int, 'attach_errors': str, 'throttle_status': int,
-                   'delete_conflict_seconds': float, 'client_token_processing_calls': int}
+                   'delete_conflict_seconds': float, 'client_token_processing_calls': int,
+                   'regions': lambda value: [str(r) for r in (value.split(',') if isinstance(value, str) else value)]}
 _SETTINGS_CHOICES = {'describe_ram_role_max_ids': (50, 100), 'attach_errors': ('call', 'rows'),
                      'throttle_status': (400, 429)}
 

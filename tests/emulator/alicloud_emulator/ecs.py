@@ -18,7 +18,7 @@ from .clock import iso_minutes, random_digits, random_lower
 from .errors import ApiError, invalid, missing
 from .params import Params
 from .policy import parse_document, trust_allows
-from .store import Instance, Role, Store
+from .store import Instance, Role, Store, network_key
 
 ECS = Product('ECS', '2014-05-26', 'ecs', 'Forbidden.RAM',
               "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
@@ -68,11 +68,16 @@ def new_instance(store: Store, account_id: str, region_id: str, at: float, **fie
     role = fields.pop('ram_role', '')
     policy = fields.pop('ram_role_policy', None)
     fields['tags'] = normalise_tags(fields.get('tags'))
-    octets = [int(c, 16) for c in _hex(instance_id, length=4)]
+    for pool, key in (('public', 'public_ip'), ('eip', 'eip')):
+        # True: the next address of the pool; a string: that address
+        if fields.get(key) is True:
+            fields[key] = store.allocate_public_ip(pool)
+        elif not fields.get(key):
+            fields.pop(key, None)
     instance = Instance(
         instance_id=instance_id, account_id=account_id, region_id=region_id, zone_id=zone_id,
         name=fields.pop('name', None) or instance_id, network_type=network_type, vpc_id=vpc_id, vswitch_id=vswitch_id,
-        private_ip=f'172.{16 + octets[0]}.{octets[1] * 16 + octets[2]}.{octets[3] * 15 + 2}',
+        private_ip=store.allocate_private_ip(network_key(account_id, region_id, vswitch_id)),
         hostname=fields.pop('hostname', None) or f'iZ{instance_id[2:]}Z', creation_time=at,
         security_group_ids=fields.pop('security_group_ids', None) or [f'sg-{_hex(account_id, region_id, vpc_id)}'],
         **fields)
@@ -102,8 +107,9 @@ def instance_view(inst: Instance, at: float) -> dict:
         'InnerIpAddress': {'IpAddress': [] if vpc else [inst.private_ip]},
         # EipAddress before PublicIpAddress, as in the API's own examples: footmark (alibaba.alicloud) reads the former
         # while it sets the latter, and fails when the order is the other way round
-        'EipAddress': {'AllocationId': '', 'IpAddress': '', 'InternetChargeType': '', 'IsSupportUnassociate': True},
-        'PublicIpAddress': {'IpAddress': []},
+        'EipAddress': {'AllocationId': f'eip-{_hex(inst.eip)}' if inst.eip else '', 'IpAddress': inst.eip,
+                       'InternetChargeType': 'PayByTraffic' if inst.eip else '', 'IsSupportUnassociate': True},
+        'PublicIpAddress': {'IpAddress': [inst.public_ip] if inst.public_ip else []},
         'SecurityGroupIds': {'SecurityGroupId': list(inst.security_group_ids)},
         'Tags': {'Tag': [dict(t) for t in inst.tags]},
         'MetadataOptions': {'HttpEndpoint': inst.http_endpoint, 'HttpTokens': inst.http_tokens,
@@ -250,6 +256,23 @@ def describe_instance_ram_role(ctx: Context) -> dict:
         page = [ctx.store.instances[i] for i in itertools.islice(index, start, start + size)]
     rows = [{'InstanceId': inst.instance_id, 'RamRoleName': inst.ram_role} for inst in page]
     return {'RegionId': region, 'TotalCount': total, 'InstanceRamRoleSets': {'InstanceRamRoleSet': rows}}
+
+
+# ------------------------------------------------------------------------------------ regions
+REGION_NAMES = {'cn-hangzhou': '华东1（杭州）', 'cn-shanghai': '华东2（上海）', 'cn-beijing': '华北2（北京）',
+                'cn-shenzhen': '华南1（深圳）', 'cn-hongkong': '中国香港', 'ap-southeast-1': '新加坡',
+                'us-west-1': '美国（硅谷）', 'eu-central-1': '德国（法兰克福）'}
+
+
+@ECS.action('DescribeRegions', lambda ctx: [f'acs:ecs:*:{ctx.account.account_id}:*'])
+def describe_regions(ctx: Context) -> dict:
+    """The regions of the settings, plus every region where the caller's account has an instance."""
+    account_id = ctx.account.account_id
+    regions = dict.fromkeys(ctx.store.settings.regions)
+    regions.update(dict.fromkeys(sorted({i.region_id for i in ctx.store.instances.values() if i.account_id == account_id})))
+    rows = [{'RegionId': r, 'LocalName': REGION_NAMES.get(r, r), 'RegionEndpoint': ECS.host_id(r),
+             'Status': 'available'} for r in regions]
+    return {'Regions': {'Region': rows}}
 
 
 # ------------------------------------------------------------------------------------ instances

@@ -7,6 +7,7 @@ mutates is atomic on the single asyncio loop.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,14 @@ from . import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_ACCOUNT_
 from .clock import iso, now, parse_iso, random_alnum, random_digits
 
 NONCE_WINDOW_SECONDS = 1800
+REGIONS = ('cn-hangzhou', 'cn-shanghai', 'cn-beijing', 'cn-shenzhen', 'cn-hongkong', 'ap-southeast-1', 'us-west-1',
+           'eu-central-1')
+# private addresses: one /18 of 10.0.0.0/8 per vSwitch (16382 instances each, 1024 vSwitches), never reused
+PRIVATE_BASE = int(ipaddress.IPv4Address('10.0.0.0'))
+VSWITCH_BLOCK = 1 << 14
+VSWITCH_BLOCKS = 1 << 10
+# public addresses and EIPs: two separate pools, one address each, never reused
+PUBLIC_POOLS = {'public': int(ipaddress.IPv4Address('47.96.0.0')), 'eip': int(ipaddress.IPv4Address('39.96.0.0'))}
 
 
 @dataclass
@@ -35,6 +44,8 @@ class Settings:
     throttle_status: int = 400                   # HTTP status of an injected Throttling* fault without one: 400 or 429
     delete_conflict_seconds: float = 0.0         # DeleteRole answers DeleteConflict.Role.Policy this long after a detach
     client_token_processing_calls: int = 0       # RunInstances answers LastTokenProcessing to the next N same-token calls
+    # what DescribeRegions answers (plus any region where the account has an instance)
+    regions: list[str] = field(default_factory=lambda: list(REGIONS))
 
 
 @dataclass
@@ -113,6 +124,8 @@ class Instance:
     metadata_tags: str = 'disabled'
     ram_role: str = ''
     ram_role_policy: str | None = None
+    public_ip: str = ''
+    eip: str = ''
     creation_time: float = 0.0
     running_at: float | None = None
     imds_credential: str | None = None
@@ -251,6 +264,9 @@ class Store:
         self.nonces: dict[tuple[str, str], float] = {}
         self._nonce_order: deque[tuple[float, tuple[str, str]]] = deque()
         self.system_policies = build_system_policies()
+        self.vswitch_blocks: dict[str, int] = {}  # network key -> index of its /18
+        self.vswitch_hosts: dict[str, int] = {}   # network key -> last host number given
+        self.public_used: dict[str, int] = dict.fromkeys(PUBLIC_POOLS, 0)
         self.add_account(DEFAULT_ACCOUNT_ID, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
 
     # ---------------------------------------------------------------- accounts and keys
@@ -316,6 +332,33 @@ class Store:
         self.user_keys.pop(access_key_id, None)
 
     # ---------------------------------------------------------------- ECS
+    def allocate_private_ip(self, network: str) -> str:
+        """The next free address of the /18 of `network` (a vSwitch id, or the classic network of an account's region)."""
+        block = self.vswitch_blocks.get(network)
+        if block is None:
+            if len(self.vswitch_blocks) >= VSWITCH_BLOCKS:
+                raise ValueError('the emulator has no private range left for another vSwitch')
+            block = self.vswitch_blocks[network] = len(self.vswitch_blocks)
+        host = self.vswitch_hosts.get(network, 0) + 1
+        if host > VSWITCH_BLOCK - 2:
+            raise ValueError(f'the private range of {network} is exhausted')
+        self.vswitch_hosts[network] = host
+        return str(ipaddress.IPv4Address(PRIVATE_BASE + block * VSWITCH_BLOCK + host))
+
+    def allocate_public_ip(self, pool: str) -> str:
+        self.public_used[pool] += 1
+        return str(ipaddress.IPv4Address(PUBLIC_POOLS[pool] + self.public_used[pool]))
+
+    def _reserve(self, instance: Instance, network: str) -> None:
+        """Keep the allocators past the addresses of a loaded instance."""
+        offset = int(ipaddress.IPv4Address(instance.private_ip)) - PRIVATE_BASE
+        if 0 <= offset < VSWITCH_BLOCK * VSWITCH_BLOCKS:
+            self.vswitch_blocks.setdefault(network, offset // VSWITCH_BLOCK)
+            self.vswitch_hosts[network] = max(self.vswitch_hosts.get(network, 0), offset % VSWITCH_BLOCK)
+        for pool, address in (('public', instance.public_ip), ('eip', instance.eip)):
+            if address:
+                self.public_used[pool] = max(self.public_used[pool], int(ipaddress.IPv4Address(address)) - PUBLIC_POOLS[pool])
+
     def add_instance(self, instance: Instance) -> None:
         self.instances[instance.instance_id] = instance
         if instance.ram_role:
@@ -426,9 +469,16 @@ class Store:
                 for access_key_id in user.access_keys:
                     self.user_keys[access_key_id] = (account.account_id, user.name.lower())
         for raw in data.get('instances', []):
-            self.add_instance(Instance(**raw))
+            instance = Instance(**raw)
+            self._reserve(instance, network_key(instance.account_id, instance.region_id, instance.vswitch_id))
+            self.add_instance(instance)
         for raw in data.get('credentials', []):
             self.credentials[raw['access_key_id']] = TempCredential(**raw)
+
+
+def network_key(account_id: str, region_id: str, vswitch_id: str) -> str:
+    """The address space an instance's private IP comes from: its vSwitch, or its account's classic network in its region."""
+    return vswitch_id or f'classic:{account_id}:{region_id}'
 
 
 def _load_policy(raw: dict) -> Policy:

@@ -326,3 +326,71 @@ def test_describe_instances_documented_semantics(ecs, emu, control):
     status, body, dummy = signed_v3(emu, 'DescribeInstances', '2014-05-26', query={'RegionId': REGION})
     keys = list(body['Instances']['Instance'][0])
     assert status == 200 and keys.index('EipAddress') < keys.index('PublicIpAddress')
+
+
+# ------------------------------------------------------------------------------------ regions and addresses
+def test_describe_regions_lists_the_settings_and_every_region_with_an_instance(ecs, control):
+    control.seed_instances(count=1, region_id='me-east-1')
+    body = ecs.describe_regions(ecs_models.DescribeRegionsRequest()).body
+    ids = [r.region_id for r in body.regions.region]
+    assert ids[:3] == ['cn-hangzhou', 'cn-shanghai', 'cn-beijing'] and ids[-1] == 'me-east-1'
+    assert len(ids) == len(set(ids)) == 9
+    assert body.regions.region[0].region_endpoint == 'ecs.cn-hangzhou.aliyuncs.com'
+    assert {r.status for r in body.regions.region} == {'available'}
+    control.settings(regions=['cn-shanghai'])
+    body = ecs.describe_regions(ecs_models.DescribeRegionsRequest()).body
+    assert [r.region_id for r in body.regions.region] == ['cn-shanghai', 'me-east-1']
+    control.reset()
+    assert len(ecs.describe_regions(ecs_models.DescribeRegionsRequest()).body.regions.region) == 8
+
+
+def _all_instances(ecs, region=REGION):
+    found, token = [], None
+    while True:
+        body = ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id=region, max_results=100,
+                                                                          next_token=token)).body
+        found += body.instances.instance
+        token = body.next_token
+        if not token:
+            return found
+
+
+def test_private_ips_are_unique_and_in_the_range_of_their_vswitch(ecs, control):
+    import ipaddress  # pylint: disable=import-outside-toplevel
+    control.seed_instances(count=600, prefix='a-', vswitch_id='vsw-one')
+    control.seed_instances(count=300, prefix='b-', vswitch_id='vsw-two')
+    control.seed_instances(count=100, prefix='c-', network_type='classic')
+    instances = _all_instances(ecs)
+    assert len(instances) == 1000
+    ips = [(i.vpc_attributes.private_ip_address.ip_address or i.inner_ip_address.ip_address)[0] for i in instances]
+    assert len(set(ips)) == 1000, 'every instance has an address of its own'
+    ranges = {}
+    for inst, ip in zip(instances, ips):
+        ranges.setdefault(inst.vpc_attributes.v_switch_id or 'classic', set()).add(ipaddress.ip_network(f'{ip}/18', strict=False))
+    assert all(len(r) == 1 for r in ranges.values()), 'one /18 per vSwitch'
+    assert len({next(iter(r)) for r in ranges.values()}) == 3, 'no two vSwitches share a range'
+
+
+def test_public_ip_and_eip_where_seeded(ecs, control):
+    plain, public, eip, given = (control.seed_instances(count=1, **extra)[0] for extra in (
+        {}, {'public_ip': True}, {'eip': True}, {'public_ip': '203.0.113.7', 'eip': '203.0.113.8'}))
+    again = control.seed_instances(count=1, public_ip=True)[0]
+    body = ecs.describe_instances(ecs_models.DescribeInstancesRequest(
+        region_id=REGION, instance_ids=json.dumps([plain, public, eip, given, again]), max_results=100)).body
+    view = {i.instance_id: i for i in body.instances.instance}
+    assert view[plain].public_ip_address.ip_address == [] and view[plain].eip_address.ip_address == ''
+    assert view[public].public_ip_address.ip_address[0].startswith('47.') and view[public].eip_address.ip_address == ''
+    assert view[eip].eip_address.ip_address.startswith('39.') and view[eip].eip_address.allocation_id.startswith('eip-')
+    assert view[given].public_ip_address.ip_address == ['203.0.113.7'] and view[given].eip_address.ip_address == '203.0.113.8'
+    assert view[again].public_ip_address.ip_address != view[public].public_ip_address.ip_address
+
+
+def test_addresses_survive_a_saved_state(emu, control):
+    from alicloud_emulator.store import Store  # pylint: disable=import-outside-toplevel
+    control.seed_instances(count=5, vswitch_id='vsw-one', public_ip=True)
+    state = Store()
+    state.load_dict(control.state())
+    fresh = state.allocate_private_ip('vsw-one')
+    taken = {i.private_ip for i in state.instances.values()}
+    assert fresh not in taken and fresh.rsplit('.', 1)[0] == next(iter(taken)).rsplit('.', 1)[0]
+    assert state.allocate_public_ip('public') not in {i.public_ip for i in state.instances.values()}

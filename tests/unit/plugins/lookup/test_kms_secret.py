@@ -14,6 +14,7 @@ from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.alicloud.instance_ram.plugins.lookup import kms_secret
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client
+from ansible_collections.alicloud.instance_ram.plugins.plugin_utils import _base
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.kms import DENIED, SECRET_VALUE, FakeKms
 
 DOC = yaml.safe_load(kms_secret.DOCUMENTATION)
@@ -68,19 +69,13 @@ def test_a_denial_is_a_lookup_error_with_the_code(monkeypatch):
     assert "cannot read the secret 'db'" in str(exc.value) and 'Forbidden.NoPermission' in str(exc.value) and 'R-1' in str(exc.value)
 
 
-def test_options_mirror_the_shared_auth_options():
-    options = DOC['options']
-    spec = _client.auth_argument_spec()
-    for name in kms_secret.AUTH_OPTIONS:
-        assert options[name]['type'] == spec[name]['type'], name
-        assert options[name].get('default') == spec[name].get('default'), name
-        documented = [entry['name'] for entry in options[name].get('env', [])]
-        if name in _client._CREDENTIAL_OPTIONS:
-            assert not documented, f'{name}: its environment is read by resolve_credential_source'
-        else:
-            # Ansible takes the last variable set in this list, the modules the first one in _client.ENV
-            assert documented == list(reversed(_client.ENV.get(name, ()))), name
-    assert set(options) - {'_terms', 'version_stage', 'version_id'} == set(kms_secret.AUTH_OPTIONS)
+def test_options_are_its_own_and_the_shared_fragment():
+    assert set(DOC['options']) == {'_terms', 'version_stage', 'version_id'}
+    assert DOC['extends_documentation_fragment'] == ['alicloud.instance_ram.auth.plugins']
+    plugin = lookup()
+    plugin.set_options(direct={'kms_endpoint': 'http://127.0.0.1:9', 'region': 'cn-beijing'})
+    assert plugin.get_option('kms_endpoint') == 'http://127.0.0.1:9' and plugin.get_option('connect_timeout') == 5.0
+    assert plugin.get_option('region_id') == 'cn-beijing', 'the aliases of the modules work for plugins too'
 
 
 def test_the_credentials_library_stays_quiet_during_a_lookup(capsys):
@@ -88,7 +83,7 @@ def test_the_credentials_library_stays_quiet_during_a_lookup(capsys):
     handler = logging.StreamHandler()
     logger.addHandler(handler)
     try:
-        with kms_secret.quiet_credentials_library():
+        with _base.quiet_credentials():
             logger.warning('Refresh credentials failed, cached value is None')
         assert capsys.readouterr().err == ''
         logger.warning('after the lookup')

@@ -107,6 +107,11 @@ def check_package_renders_every_plugin_type(root):
     """Every documented plugin type (and roles) present in the tree has an `ansible-doc -t TYPE` in the package check."""
     script = read(root, 'tools/package_check.sh')
     rendered = set(re.findall(r'ansible-doc -t (\w+)', script))
+    # or the loop over every folder of plugins/ but those it names: `for type in $(ls plugins | grep -vE '^(a|b)$')`
+    loop = re.search(r"for type in \$\(ls plugins \| grep -vE '\^\(([\w|]+)\)\$'\)", script)
+    if loop and 'ansible-doc -t "$type"' in script:
+        skipped = set(loop.group(1).split('|'))
+        rendered |= {d.name for d in (root / 'plugins').iterdir() if d.is_dir() and d.name not in skipped}
     problems = []
     types = {'module' if d.name == 'modules' else d.name for d in (root / 'plugins').iterdir()
              if d.is_dir() and d.name not in NOT_DOCUMENTED and plugin_files(root, d.name)}
@@ -264,14 +269,23 @@ def test_a_group_entry_without_module_and_an_orphan_action_plugin_are_found(tree
 
 
 def test_a_plugin_type_the_package_check_does_not_render_is_found(tree):
-    (tree / 'plugins' / 'inventory').mkdir()
-    (tree / 'plugins' / 'inventory' / 'ecs.py').write_text('', encoding='utf-8')
-    (tree / 'plugins' / 'plugin_utils').mkdir()
-    (tree / 'plugins' / 'plugin_utils' / '_base.py').write_text('', encoding='utf-8')
-    assert check_package_renders_every_plugin_type(tree) == [
-        'plugin type inventory: tools/package_check.sh does not render it with ansible-doc -t inventory']
+    (tree / 'plugins' / 'filter').mkdir()
+    (tree / 'plugins' / 'filter' / 'roles.py').write_text('', encoding='utf-8')
     script = tree / 'tools' / 'package_check.sh'
-    script.write_text(script.read_text(encoding='utf-8') + 'ansible-doc -t inventory x\n', encoding='utf-8')
+    text = script.read_text(encoding='utf-8')
+    # the loop over plugins/ renders a new type by itself
+    assert "for type in $(ls plugins | grep -vE '^(" in text
+    assert check_package_renders_every_plugin_type(tree) == []
+    # a loop that leaves the type out, or no loop at all, does not
+    script.write_text(text.replace("grep -vE '^(", "grep -vE '^(filter|"), encoding='utf-8')
+    assert check_package_renders_every_plugin_type(tree) == [
+        'plugin type filter: tools/package_check.sh does not render it with ansible-doc -t filter']
+    script.write_text(text.replace('ansible-doc -t "$type"', 'ansible-doc -t lookup'), encoding='utf-8')
+    assert check_package_renders_every_plugin_type(tree) == [
+        'plugin type filter: tools/package_check.sh does not render it with ansible-doc -t filter',
+        'plugin type inventory: tools/package_check.sh does not render it with ansible-doc -t inventory']
+    script.write_text(text.replace('ansible-doc -t "$type"', 'ansible-doc -t lookup') + 'ansible-doc -t inventory x\nansible-doc -t filter y\n',
+                      encoding='utf-8')
     assert check_package_renders_every_plugin_type(tree) == []
 
 

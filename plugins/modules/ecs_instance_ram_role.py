@@ -87,6 +87,7 @@ options:
     type: json
 extends_documentation_fragment:
   - alicloud.instance_ram.auth
+  - alicloud.instance_ram.concurrency
   - alicloud.instance_ram.attributes
   - alicloud.instance_ram.attributes.actions
 notes:
@@ -222,6 +223,7 @@ summary:
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
+    MAX_CONCURRENCY_SPEC,
     bind_roles,
     binding_diff,
     check_role,
@@ -229,6 +231,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
     failure_message,
     instances_with_role,
     is_change,
+    max_concurrency,
     require_region,
     summarize,
     unique_ids,
@@ -241,6 +244,7 @@ def run(module):
     region_id = require_region(params)
     role_name = params['role_name']
     state = params['state']
+    gate = max_concurrency(params)
     ecs = module.client('ecs')
     policy_json = None
     if state == 'present':
@@ -257,7 +261,8 @@ def run(module):
     else:
         instance_ids = unique_ids(params['instance_ids'])
     results = bind_roles(ecs, region_id, instance_ids, role_name, state=state, on_conflict=params['on_conflict'],
-                         policy_json=policy_json, check_mode=module.check_mode, known_roles=known, warn=module.warn)
+                         policy_json=policy_json, check_mode=module.check_mode, known_roles=known, warn=module.warn,
+                         max_concurrency=gate)
     result = {'changed': any(is_change(r) for r in results), 'role_name': role_name, 'results': results, 'summary': summarize(results)}
     if module.diff_mode:
         result['diff'] = binding_diff(results)
@@ -275,6 +280,7 @@ def main():
             'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
             'on_conflict': {'type': 'str', 'choices': ['fail', 'skip', 'replace'], 'default': 'fail'},
             'policy': {'type': 'json'},
+            'max_concurrency': MAX_CONCURRENCY_SPEC,
         },
         required_if=[('state', 'present', ['role_name', 'instance_ids'])],
         required_one_of=[('role_name', 'instance_ids')],

@@ -21,6 +21,38 @@ The binding engine is shared by ecs_instance_ram_role and ecs_instance (one impl
    ECS does not report).
 
 Role names reported by ECS are compared without regard to case (RAM role names are case-insensitive).
+
+Concurrency (issue 17, `max_concurrency`): the batches of one step (the pages of `read_roles`, the id chunks of
+`describe_instances`, the Attach/Detach chunks of `apply_binding`, the re-reads and the restores) run through
+`in_order`: the first batch alone, then up to the limit of a `Concurrency` gate at once on a ThreadPoolExecutor,
+the results merged in the order of the batches, so the per-instance results, their order, the calls and the
+warnings are those of the sequential loop (max_concurrency=1, which is that loop, in the caller's thread). Each
+batch keeps its own pages, culprit read and resend in order. A batch's recheck/rollback entries go to a copy of
+the binder and are merged in batch order. Only where a fatal error (a role or permission error) first appears on
+a later batch can more calls be made than sequentially: the batches already in flight finish (at most
+max_concurrency - 1), the others are reported "not attempted" as before. A throttling answer (RetryPolicy.is_throttling,
+heard through _retry.throttling_listener while a batch runs, or raised) halves the limit, at least 1; it grows by 1
+after GROW_AFTER batches in a row without one. Pages chained by a NextToken or by "the last page was full"
+(`instances_with_role`, a DescribeInstances without ids) stay sequential: their next call depends on the answer.
+
+One SDK client is shared by the threads (no client per thread), after reading the SDK (darabonba-core 1.0.9,
+alibabacloud-tea-openapi 0.4.6, alibabacloud-credentials 1.0.12):
+- the Tea/darabonba client keeps no per-call state: `do_rpcrequest` / `do_request` build the request, the runtime
+  dict and the retry context as locals from the client's config (read-only after construction; the setters of
+  `_spi` / `_headers` are never called) and from our RuntimeOptions, which they only read;
+- HTTP goes through `DaraCore._sessions`, one class-level requests.Session per endpoint for the whole process, so a
+  client per thread would share it anyway; urllib3's pool is thread-safe and keeps up to 40 connections a host
+  (DEFAULT_POOL_MAXSIZE), above MAX_CONCURRENCY_LIMIT; the lazy creation of a session has an unlocked check-then-set:
+  two threads may each build one and one is dropped, harmless (and the first batch runs alone, which creates it);
+- alibabacloud-credentials: a static key has no state; the refreshing providers (ECS role, assumed role, OIDC)
+  lock their refresh (RefreshCachedSupplier._refresh_lock), the CLI profile provider locks its file; but the
+  credentials Client is built on first use, and our provider chain picks its source on first use, without locks:
+  ClientFactory serializes the credential lookup and the refresh after an expired token with its own lock;
+- our own per-process state: ApiClient.calls / writes are appended (atomic); `proxy_environment` edits
+  os.environ, now under a lock with a count of the direct calls in flight (the last one out restores the proxies).
+  Left: a credential fetched through a proxy (non-direct) while other threads make direct calls shows the
+  proxies to them for its duration; it happens only when temporary credentials are refreshed mid-binding, since
+  the first batch (alone) fetches them.
 """
 
 from __future__ import annotations

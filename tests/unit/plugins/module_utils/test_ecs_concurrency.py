@@ -216,6 +216,10 @@ def test_a_read_error_is_raised_and_stops_the_pages_not_yet_started():
 
 # ---------------------------------------------------------------- throttling
 
+def throw(err):
+    raise err
+
+
 def throttled_fake(count, throttle_at, error):
     """A fake whose calls are retried by the collection's policy (no real sleep); call number `throttle_at` is throttled once."""
     ecs = FakeEcs(vpc=fleet(count), policy=RetryPolicy(sleep=lambda seconds: None, rand=lambda: 0.0))
@@ -250,7 +254,7 @@ def test_a_throttling_answer_halves_the_concurrency_and_it_grows_back(error):
 def test_throttling_in_the_middle_cuts_and_repeated_throttling_floors_at_one():
     ids = fleet(1000)
     ecs = FakeEcs(vpc=ids, policy=RetryPolicy(sleep=lambda seconds: None, rand=lambda: 0.0))
-    ecs.before['DescribeInstanceRamRole'] = lambda fake: (_ for _ in ()).throw(AlicloudApiError('Throttling', 'x', status=400)) \
+    ecs.before['DescribeInstanceRamRole'] = lambda fake: throw(AlicloudApiError('Throttling', 'x', status=400)) \
         if len(fake.calls) in (4, 9, 14, 19) else None
     gate = _ecs.Concurrency(4, grow_after=1000)
     roles, errors = _ecs.read_roles(ecs, REGION, ids, gate)
@@ -261,13 +265,11 @@ def test_throttling_in_the_middle_cuts_and_repeated_throttling_floors_at_one():
 def test_an_unretried_throttling_error_cuts_too():
     gate = _ecs.Concurrency(8)
 
-    def fail():
-        raise AlicloudApiError('Throttling.Api', 'no', status=400)
     with pytest.raises(AlicloudApiError):
-        gate.run(fail)
+        gate.run(throw, AlicloudApiError('Throttling.Api', 'no', status=400))
     assert gate.limit == 4 and gate.active == 0
     with pytest.raises(AlicloudApiError):
-        gate.run(lambda: (_ for _ in ()).throw(AlicloudApiError('Forbidden', 'no', status=403)))
+        gate.run(throw, AlicloudApiError('Forbidden', 'no', status=403))
     assert gate.limit == 4 and gate.cuts == 1
 
 

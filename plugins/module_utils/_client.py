@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import traceback
 import types
 from urllib.parse import urlsplit
@@ -233,6 +234,8 @@ def _is_loopback(host):
 # Tea (the HTTP layer of the SDKs and of the credentials library) reads these itself and ignores NO_PROXY
 _PROXY_VARIABLES = ('HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy')
 _hidden_proxies = {}
+_proxy_lock = threading.Lock()  # the environment is the process's: calls of the binding engine's threads share it
+_direct_calls = {'active': 0, 'taken': {}}
 
 
 @contextlib.contextmanager
@@ -243,22 +246,32 @@ def proxy_environment(direct):
     listed in NO_PROXY) needs them out of its sight during the request. Nested uses restore what an outer one hid.
     """
     if direct:
-        taken = {name: os.environ.pop(name) for name in _PROXY_VARIABLES if name in os.environ}
-        _hidden_proxies.update(taken)
+        with _proxy_lock:
+            # concurrent direct calls (threads of one binding): the first hides, the last one out restores
+            taken = {name: os.environ.pop(name) for name in _PROXY_VARIABLES if name in os.environ}
+            _hidden_proxies.update(taken)
+            _direct_calls['taken'].update(taken)
+            _direct_calls['active'] += 1
         try:
             yield
         finally:
-            for name in taken:
-                _hidden_proxies.pop(name, None)
-            os.environ.update(taken)
+            with _proxy_lock:
+                _direct_calls['active'] -= 1
+                if not _direct_calls['active']:
+                    restored, _direct_calls['taken'] = _direct_calls['taken'], {}
+                    for name in restored:
+                        _hidden_proxies.pop(name, None)
+                    os.environ.update(restored)
     else:
-        shown = dict(_hidden_proxies)
-        os.environ.update(shown)
+        with _proxy_lock:
+            shown = dict(_hidden_proxies)
+            os.environ.update(shown)
         try:
             yield
         finally:
-            for name in shown:
-                os.environ.pop(name, None)
+            with _proxy_lock:
+                for name in shown:
+                    os.environ.pop(name, None)
 
 
 def bypasses_proxy(host):
@@ -638,6 +651,7 @@ class ClientFactory:
         self.policy = policy or RetryPolicy()
         self._on_call = on_call
         self._credential_client = None
+        self._credential_lock = threading.RLock()
         self._clients = {}
         self.obtained = set()  # every secret a provider obtained (access key secrets, security tokens, STS access key ids)
         quiet_credentials_library()
@@ -669,6 +683,12 @@ class ClientFactory:
         return self._credential_once()
 
     def _credential_once(self):
+        # one thread at a time: the credential client is built on first use and the provider chain picks its source
+        # on first use, without locks of their own (alibabacloud-credentials); a cached credential is returned at once
+        with self._credential_lock:
+            return self._credential_locked()
+
+    def _credential_locked(self):
         try:
             return self.credential_client.get_credential()
         except AlicloudError:
@@ -695,8 +715,9 @@ class ClientFactory:
 
         Drops cached temporary credentials (instance role, assumed role), so the next call fetches new ones.
         """
-        if self._credential_client is not None:
-            self._credential_client.cloud_credential.provider = self._provider()
+        with self._credential_lock:
+            if self._credential_client is not None:
+                self._credential_client.cloud_credential.provider = self._provider()
 
     def secrets(self):
         """Secret values in use (explicit, from the environment, from a profile, or obtained by a provider), for masking.

@@ -21,17 +21,53 @@ The binding engine is shared by ecs_instance_ram_role and ecs_instance (one impl
    ECS does not report).
 
 Role names reported by ECS are compared without regard to case (RAM role names are case-insensitive).
+
+Concurrency (issue 17, `max_concurrency`): the batches of one step (the pages of `read_roles`, the id chunks of
+`describe_instances`, the Attach/Detach chunks of `apply_binding`, the re-reads and the restores) run through
+`in_order`: the first batch alone, then up to the limit of a `Concurrency` gate at once on a ThreadPoolExecutor,
+the results merged in the order of the batches, so the per-instance results, their order, the calls and the
+warnings are those of the sequential loop (max_concurrency=1, which is that loop, in the caller's thread). Each
+batch keeps its own pages, culprit read and resend in order. A batch's recheck/rollback entries go to a copy of
+the binder and are merged in batch order. Only where a fatal error (a role or permission error) first appears on
+a later batch can more calls be made than sequentially: the batches already in flight finish (at most
+max_concurrency - 1), the others are reported "not attempted" as before. A throttling answer (RetryPolicy.is_throttling,
+heard through _retry.throttling_listener while a batch runs, or raised) halves the limit, at least 1; it grows by 1
+after GROW_AFTER batches in a row without one. Pages chained by a NextToken or by "the last page was full"
+(`instances_with_role`, a DescribeInstances without ids) stay sequential: their next call depends on the answer.
+
+One SDK client is shared by the threads (no client per thread), after reading the SDK (darabonba-core 1.0.9,
+alibabacloud-tea-openapi 0.4.6, alibabacloud-credentials 1.0.12):
+- the Tea/darabonba client keeps no per-call state: `do_rpcrequest` / `do_request` build the request, the runtime
+  dict and the retry context as locals from the client's config (read-only after construction; the setters of
+  `_spi` / `_headers` are never called) and from our RuntimeOptions, which they only read;
+- HTTP goes through `DaraCore._sessions`, one class-level requests.Session per endpoint for the whole process, so a
+  client per thread would share it anyway; urllib3's pool is thread-safe and keeps up to 40 connections a host
+  (DEFAULT_POOL_MAXSIZE), above MAX_CONCURRENCY_LIMIT; the lazy creation of a session has an unlocked check-then-set:
+  two threads may each build one and one is dropped, harmless (and the first batch runs alone, which creates it);
+- alibabacloud-credentials: a static key has no state; the refreshing providers (ECS role, assumed role, OIDC)
+  lock their refresh (RefreshCachedSupplier._refresh_lock), the CLI profile provider locks its file; but the
+  credentials Client is built on first use, and our provider chain picks its source on first use, without locks:
+  ClientFactory serializes the credential lookup and the refresh after an expired token with its own lock;
+- our own per-process state: ApiClient.calls / writes are appended (atomic); `proxy_environment` edits
+  os.environ, now under a lock with a count of the direct calls in flight (the last one out restores the proxies).
+  Left: a credential fetched through a proxy (non-direct) while other threads make direct calls shows the
+  proxies to them for its duration; it happens only when temporary credentials are refreshed mid-binding, since
+  the first batch (alone) fetches them.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ._errors import AlicloudApiError, AlicloudParameterError
 from ._policy import ECS_TRUST_POLICY, normalize_policy, to_json, trusts_ecs
 from ._ram import get_role, parse_trust_document
+from ._retry import RetryPolicy, throttling_listener
 
 IDS_PER_CALL = 100            # InstanceIds limit of Attach/Detach/DescribeInstances
 DESCRIBE_ROLE_IDS_PER_CALL = 50  # DescribeInstanceRamRole InstanceIds limit (50 in the SDK and the Chinese doc, 100 in the English one)
@@ -76,6 +112,135 @@ STARTING_CODES = ('IncorrectInstanceStatus',)
 GONE_CODES = ('InvalidInstanceIds.NotFound', 'InvalidInstanceId.NotFound')
 # RunInstances with a ClientToken whose first request is still being processed
 TOKEN_BUSY_CODES = ('LastTokenProcessing', 'IdempotentProcessing')
+MAX_CONCURRENCY = 4           # default of the modules' max_concurrency: calls of one binding in flight at once
+MAX_CONCURRENCY_LIMIT = 32    # the largest max_concurrency accepted
+GROW_AFTER = 8                # unthrottled batches after which a cut concurrency grows by one again
+
+
+# ---------------------------------------------------------------- bounded, throttling-aware concurrency
+
+class Concurrency:
+    """How many batches (one batch: the call of one chunk or page, with its culprit read and resend) run at once.
+
+    Starts at `maximum`; a throttling answer (what RetryPolicy.is_throttling says: throttling codes, any HTTP 429,
+    unavailability, 5xx, transport failures), retried or not, halves the limit (at least 1); after `grow_after`
+    batches in a row without one it grows by 1 again, up to `maximum`. `limits` records the limit each batch
+    started under and `peak` the most batches in flight at once (for tests and the benchmark).
+    """
+
+    def __init__(self, maximum=1, grow_after=GROW_AFTER):
+        self.maximum = max(1, int(maximum))
+        self.limit = self.maximum
+        self.grow_after = grow_after
+        self.active = 0
+        self.peak = 0
+        self.cuts = 0
+        self.limits = []
+        self._streak = 0
+        self._cond = threading.Condition()
+
+    def heard(self, err):  # pylint: disable=unused-argument
+        with self._cond:
+            self._streak = 0
+            if self.limit > 1:
+                self.limit = max(1, self.limit // 2)
+                self.cuts += 1
+
+    def _enter(self):
+        with self._cond:
+            while self.active >= self.limit:
+                self._cond.wait()
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            self.limits.append(self.limit)
+
+    def _leave(self, throttled):
+        with self._cond:
+            self.active -= 1
+            if not throttled:
+                self._streak += 1
+                if self._streak >= self.grow_after and self.limit < self.maximum:
+                    self.limit += 1
+                    self._streak = 0
+            self._cond.notify_all()
+
+    def run(self, func, *args):
+        """`func(*args)` as one batch: waits for a free slot, and listens for throttling meanwhile."""
+        self._enter()
+        heard = []
+        try:
+            with throttling_listener(lambda err: (heard.append(err), self.heard(err))):
+                return func(*args)
+        except AlicloudApiError as err:
+            if not heard and RetryPolicy.is_throttling(err):
+                heard.append(err)
+                self.heard(err)
+            raise
+        finally:
+            self._leave(bool(heard))
+
+
+def max_concurrency(params):
+    """The validated max_concurrency option of a module (see doc fragment alicloud.instance_ram.concurrency)."""
+    value = params.get('max_concurrency')
+    value = MAX_CONCURRENCY if value is None else value
+    if not 1 <= value <= MAX_CONCURRENCY_LIMIT:
+        raise AlicloudParameterError('max_concurrency', f'must be between 1 and {MAX_CONCURRENCY_LIMIT}', value)
+    return value
+
+
+MAX_CONCURRENCY_SPEC = {'type': 'int', 'default': MAX_CONCURRENCY}
+
+
+def concurrency(value):
+    """A Concurrency from a module's max_concurrency (None: 1, sequential), or the given one (shared by the phases of one binding)."""
+    return value if isinstance(value, Concurrency) else Concurrency(value or 1)
+
+
+def in_order(gate, func, items, stop=None):
+    """[func(item) for item in items], each one batch of `gate`, the results in the order of `items`.
+
+    With a maximum of 1, exactly that loop. Otherwise the first item runs alone (an error that would fail every
+    call, a permission or a deleted role, then costs one call, as sequentially), the others up to the limit at once.
+    `stop(result)` true (a fatal error) or an exception keeps the items not yet started from starting; they come
+    back as None. The first exception in the order of `items` is raised once every started item has finished.
+    """
+    gate = concurrency(gate)
+    items = list(items)
+    if gate.maximum == 1 or len(items) < 2:
+        results = []
+        for item in items:
+            result = gate.run(func, item)
+            results.append(result)
+            if stop is not None and stop(result):
+                return results + [None] * (len(items) - len(results))
+        return results
+    first = gate.run(func, items[0])
+    if stop is not None and stop(first):
+        return [first] + [None] * (len(items) - 1)
+    halted = threading.Event()
+
+    def one(item):
+        if halted.is_set():
+            return None
+        try:
+            result = gate.run(func, item)
+        except BaseException:
+            halted.set()
+            raise
+        if stop is not None and stop(result):
+            halted.set()
+        return result
+
+    with ThreadPoolExecutor(max_workers=min(gate.maximum, len(items) - 1), thread_name_prefix='alicloud-batch') as pool:
+        futures = [pool.submit(one, item) for item in items[1:]]
+    rest = []
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
+        rest.append(future.result())
+    return [first] + rest
 
 
 def same_role(one, other):
@@ -175,25 +340,28 @@ def _describe_roles(ecs, region_id, instance_ids):
         page += 1
 
 
-def describe_instances(ecs, region_id, *, instance_ids=None, name=None, tags=None, vpc_id=None, extra=None):
+def describe_instances(ecs, region_id, *, instance_ids=None, name=None, tags=None, vpc_id=None, extra=None, gate=None):
     """Raw DescribeInstances `Instance` entries matching every given filter (paged, 100 ids a call).
 
-    `extra`: more wire filters (`Status`, `ZoneId`, ...), sent as they are.
+    `extra`: more wire filters (`Status`, `ZoneId`, ...), sent as they are. With `gate` (a Concurrency or a
+    max_concurrency), the chunks of 100 ids are read at once, each chunk's pages one after another (a NextToken names
+    the next page); without ids, the pages are read one after another.
     """
     base = {'RegionId': region_id, 'MaxResults': DESCRIBE_INSTANCES_PAGE_SIZE, 'InstanceName': name, 'VpcId': vpc_id,
             'Tag': [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())] or None, **(extra or {})}
     id_chunks = chunked(instance_ids) if instance_ids is not None else [None]
-    found = []
-    for chunk in id_chunks:
+
+    def pages(chunk):
+        found = []
         params = dict(base, InstanceIds=ids_param(chunk) if chunk else None)
         while True:
             body = ecs.call('DescribeInstances', params)
             found.extend((body.get('Instances') or {}).get('Instance') or [])
             token = body.get('NextToken')
             if not token:
-                break
+                return found
             params = dict(params, NextToken=token)
-    return found
+    return [raw for part in in_order(gate, pages, id_chunks) for raw in part]
 
 
 def _unreadable(ecs, region_id, instance_ids, err):
@@ -207,30 +375,40 @@ def _unreadable(ecs, region_id, instance_ids, err):
     return bad
 
 
-def read_roles(ecs, region_id, instance_ids):
+def read_roles(ecs, region_id, instance_ids, gate=None):
     """The role of each instance: ({id: role or None}, {id: (code, message)} for those that cannot be read).
 
-    Costs ceil(N/50) DescribeInstanceRamRole calls when every id is a VPC instance that exists.
+    Costs ceil(N/50) DescribeInstanceRamRole calls when every id is a VPC instance that exists; with `gate`
+    (a Concurrency or a max_concurrency) they run that many at once, the result the same as one after another.
     """
     roles, errors = {}, {}
-    for chunk in chunked(instance_ids, DESCRIBE_ROLE_IDS_PER_CALL):
-        pending = chunk
-        for attempt in range(WRITE_ROUNDS):
-            try:
-                roles.update(_describe_roles(ecs, region_id, pending))
+    for part_roles, part_errors in in_order(gate, lambda chunk: _read_chunk(ecs, region_id, chunk),
+                                            chunked(instance_ids, DESCRIBE_ROLE_IDS_PER_CALL)):
+        roles.update(part_roles)
+        errors.update(part_errors)
+    return roles, errors
+
+
+def _read_chunk(ecs, region_id, chunk):
+    """read_roles of at most 50 ids: the culprits of a whole-call error are found and the rest is read again."""
+    roles, errors = {}, {}
+    pending = chunk
+    for attempt in range(WRITE_ROUNDS):
+        try:
+            roles.update(_describe_roles(ecs, region_id, pending))
+            break
+        except AlicloudApiError as err:
+            if not err.matches(*CULPRIT_CODES):
+                raise
+            # the third failure in a row (instances vanishing meanwhile): report it for what is left
+            bad = _unreadable(ecs, region_id, pending, err) if attempt < WRITE_ROUNDS - 1 else {}
+            if not bad:
+                # the service says something is wrong but not which: report it for every id
+                bad = dict.fromkeys(pending, (err.code, err.message))
+            errors.update(bad)
+            pending = [i for i in pending if i not in bad]
+            if not pending:
                 break
-            except AlicloudApiError as err:
-                if not err.matches(*CULPRIT_CODES):
-                    raise
-                # the third failure in a row (instances vanishing meanwhile): report it for what is left
-                bad = _unreadable(ecs, region_id, pending, err) if attempt < WRITE_ROUNDS - 1 else {}
-                if not bad:
-                    # the service says something is wrong but not which: report it for every id
-                    bad = dict.fromkeys(pending, (err.code, err.message))
-                errors.update(bad)
-                pending = [i for i in pending if i not in bad]
-                if not pending:
-                    break
     return roles, errors
 
 
@@ -384,8 +562,9 @@ class _Binder:
     replace) and `detach` (state absent).
     """
 
-    def __init__(self, ecs, region_id, role_name, on_conflict, policy_json, role_wait):
+    def __init__(self, ecs, region_id, role_name, on_conflict, policy_json, role_wait, gate=None):
         self.ecs = ecs
+        self.gate = concurrency(gate)
         self.region_id = region_id
         self.role_name = role_name
         self.on_conflict = on_conflict
@@ -394,6 +573,43 @@ class _Binder:
         self.recheck = []   # (kind, result) of writes that failed with a non-definitive code
         self.rollback = []  # replaced results left without a role: their previous role goes back
         self.restored = []  # ids that got their previous role back (without its extra policy)
+
+    def part(self):
+        """A binder for one batch: the same settings, its own recheck/rollback/restored lists (merged in batch order)."""
+        sub = copy.copy(self)
+        sub.recheck, sub.rollback, sub.restored = [], [], []
+        return sub
+
+    def merge(self, sub):
+        self.recheck.extend(sub.recheck)
+        self.rollback.extend(sub.rollback)
+        self.restored.extend(sub.restored)
+
+    def batches(self, work, items):
+        """work(part binder, item) -> fatal error or None, for each item (see in_order); merged in the order of items.
+
+        Returns [(item, fatal or None, started)]."""
+        def one(item):
+            sub = self.part()
+            return sub, work(sub, item)
+        done = in_order(self.gate, one, items, stop=lambda answer: answer[1] is not None)
+        rows = []
+        for item, answer in zip(items, done):
+            if answer is None:
+                rows.append((item, None, False))
+                continue
+            self.merge(answer[0])
+            rows.append((item, answer[1], True))
+        return rows
+
+    def not_attempted(self, rows):
+        """Fail the results of the batches that a fatal error of an earlier one kept from starting."""
+        fatal = None
+        for item, error, started in rows:
+            fatal = error or fatal
+            if not started:
+                for result in item[-1]:
+                    self.fail(result, result['role_before'], fatal.code, f'not attempted: {fatal.message}')
 
     @staticmethod
     def fail(result, role_after, code, message, request_id=None):
@@ -407,15 +623,11 @@ class _Binder:
             self.rollback.append(result)
 
     def attach_all(self, results):
-        fatal = None
-        for chunk in chunked([r for r in results if r['action'] in (ATTACHED, REPLACED)]):
-            if fatal is not None:
-                for result in chunk:
-                    self.fail(result, result['role_before'], fatal.code, f'not attempted: {fatal.message}')
-                continue
-            ready = [r for r in chunk if r['action'] == ATTACHED] + self.detach_previous([r for r in chunk if r['action'] == REPLACED])
-            if ready:
-                fatal = self.attach(ready)
+        def work(sub, item):
+            chunk = item[-1]
+            ready = [r for r in chunk if r['action'] == ATTACHED] + sub.detach_previous([r for r in chunk if r['action'] == REPLACED])
+            return sub.attach(ready) if ready else None
+        self.not_attempted(self.batches(work, [(chunk,) for chunk in chunked([r for r in results if r['action'] in (ATTACHED, REPLACED)])]))
 
     def detach_previous(self, replacing):
         """Detach the other role of each instance to replace (one call per previous role); the detached ones."""
@@ -461,24 +673,22 @@ class _Binder:
         return [(name, chunk) for name in spellings for chunk in chunked([r for r in to_detach if r['role_before'] == name])]
 
     def detach_all(self, results):
-        fatal = None
-        for name, chunk in self.detach_groups(results):
-            if fatal is not None:
-                for result in chunk:
-                    self.fail(result, result['role_before'], fatal.code, f'not attempted: {fatal.message}')
-                continue
-            ids = [r['instance_id'] for r in chunk]
-            outcome_by_id, fatal = write_batch(self.ecs, 'DetachInstanceRamRole', self.region_id, ids, {'RamRoleName': name})
+        def work(sub, item):
+            name, chunk = item
+            outcome_by_id, fatal = write_batch(sub.ecs, 'DetachInstanceRamRole', sub.region_id, [r['instance_id'] for r in chunk],
+                                               {'RamRoleName': name})
             for result in chunk:
                 failure = outcome_by_id[result['instance_id']]
                 if failure is not None:
-                    self.failed_write('detach', result, result['role_before'], *failure)
+                    sub.failed_write('detach', result, result['role_before'], *failure)
+            return fatal
+        self.not_attempted(self.batches(work, self.detach_groups(results)))
 
     def settle(self):
         """Read again the instances whose write failed with a code that may hide a concurrent change."""
         if not self.recheck:
             return
-        roles, errors = read_roles(self.ecs, self.region_id, [r['instance_id'] for dummy, r in self.recheck])
+        roles, errors = read_roles(self.ecs, self.region_id, [r['instance_id'] for dummy, r in self.recheck], self.gate)
         for kind, result in self.recheck:
             if result['instance_id'] not in errors:
                 self.settle_one(kind, result, roles.get(result['instance_id']))
@@ -509,23 +719,26 @@ class _Binder:
 
     def restore(self):
         """Give each replaced instance whose attach failed its previous role back."""
-        for previous in sorted({r['role_before'] for r in self.rollback}):
-            for chunk in chunked([r for r in self.rollback if r['role_before'] == previous]):
-                ids = [r['instance_id'] for r in chunk]
-                outcome_by_id, dummy = write_batch(self.ecs, 'AttachInstanceRamRole', self.region_id, ids, {'RamRoleName': previous})
-                for result in chunk:
-                    failure = outcome_by_id[result['instance_id']]
-                    if failure is None:
-                        result.update(role_after=previous, message=f"{result['message']}; previous RAM role {previous} re-attached "
-                                      f'{RESTORED_WITHOUT_POLICY}')
-                        self.restored.append(result['instance_id'])
-                    else:
-                        result['message'] = (f"{result['message']}; re-attaching previous RAM role {previous} failed "
-                                             f'({failure[0]}: {failure[1]}): the instance has no RAM role now')
+        def work(sub, item):
+            previous, chunk = item
+            ids = [r['instance_id'] for r in chunk]
+            outcome_by_id, dummy = write_batch(sub.ecs, 'AttachInstanceRamRole', sub.region_id, ids, {'RamRoleName': previous})
+            for result in chunk:
+                failure = outcome_by_id[result['instance_id']]
+                if failure is None:
+                    result.update(role_after=previous, message=f"{result['message']}; previous RAM role {previous} re-attached "
+                                  f'{RESTORED_WITHOUT_POLICY}')
+                    sub.restored.append(result['instance_id'])
+                else:
+                    result['message'] = (f"{result['message']}; re-attaching previous RAM role {previous} failed "
+                                         f'({failure[0]}: {failure[1]}): the instance has no RAM role now')
+            return None
+        self.batches(work, [(previous, chunk) for previous in sorted({r['role_before'] for r in self.rollback})
+                            for chunk in chunked([r for r in self.rollback if r['role_before'] == previous])])
 
 
 def apply_binding(ecs, region_id, role_name, results, *, on_conflict='fail', policy_json=None, role_wait=ROLE_VISIBLE_TIMEOUT,
-                  warn=None):
+                  warn=None, gate=None):
     """Carry out planned `results` in place: their action, role_after, code and message become the outcome.
 
     Writes: ceil(M/100) AttachInstanceRamRole calls for M instances to attach or replace (plus one
@@ -533,8 +746,9 @@ def apply_binding(ecs, region_id, role_name, results, *, on_conflict='fail', pol
     state absent. Reads only for writes that failed with a non-definitive code, and one
     DescribeInstances (plus one more send) for each call that a missing or classic instance failed as a whole.
     `warn` (a callable) hears about instances whose previous role was restored without its extra policy.
+    `gate` (a Concurrency or a max_concurrency): that many write batches at once (see in_order), the same results.
     """
-    binder = _Binder(ecs, region_id, role_name, on_conflict, policy_json, role_wait)
+    binder = _Binder(ecs, region_id, role_name, on_conflict, policy_json, role_wait, gate)
     binder.attach_all(results)
     binder.detach_all(results)
     binder.settle()
@@ -584,13 +798,17 @@ def failure_message(results):
 
 
 def bind_roles(ecs, region_id, instance_ids, role_name, *, state='present', on_conflict='fail', policy_json=None,
-               check_mode=False, role_wait=ROLE_VISIBLE_TIMEOUT, known_roles=None, warn=None):
-    """Read (unless `known_roles` gives every instance's role already), plan and (unless check mode) apply: the per-instance results."""
-    roles, errors = (known_roles, {}) if known_roles is not None else read_roles(ecs, region_id, instance_ids)
+               check_mode=False, role_wait=ROLE_VISIBLE_TIMEOUT, known_roles=None, warn=None, max_concurrency=1):
+    """Read (unless `known_roles` gives every instance's role already), plan and (unless check mode) apply: the per-instance results.
+
+    `max_concurrency` (or a Concurrency): batches in flight at once, one gate for the reads and the writes of this binding.
+    """
+    gate = concurrency(max_concurrency)
+    roles, errors = (known_roles, {}) if known_roles is not None else read_roles(ecs, region_id, instance_ids, gate)
     results = plan_binding(instance_ids, roles, errors, role_name, state, on_conflict)
     if not check_mode:
         apply_binding(ecs, region_id, role_name, results, on_conflict=on_conflict, policy_json=policy_json, role_wait=role_wait,
-                      warn=warn)
+                      warn=warn, gate=gate)
     return results
 
 
@@ -626,10 +844,10 @@ def normalize_instance(raw, ram_role=None):
     }
 
 
-def with_roles(ecs, region_id, raw_instances):
+def with_roles(ecs, region_id, raw_instances, gate=None):
     """Normalised instances, each with its RAM role (DescribeInstanceRamRole for the VPC ones only)."""
     vpc_ids = [i['InstanceId'] for i in raw_instances if i.get('InstanceNetworkType') != 'classic']
-    roles, dummy = read_roles(ecs, region_id, vpc_ids) if vpc_ids else ({}, {})
+    roles, dummy = read_roles(ecs, region_id, vpc_ids, gate) if vpc_ids else ({}, {})
     return [normalize_instance(i, roles.get(i['InstanceId'])) for i in raw_instances]
 
 

@@ -13,7 +13,9 @@ for eventual consistency (for example a role that ECS does not see yet). The ser
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 import time
 
 from ._errors import AlicloudParameterError, from_exception, is_api_exception, wrapped_own_error
@@ -35,6 +37,29 @@ THROTTLING_CODES = frozenset((
     'Transport.ConnectionFailed',
     'Transport.UnreadableAnswer',  # a 200 with an empty or cut-short body (issue 19 / 14.6)
 ))
+
+
+_LISTENERS = threading.local()
+
+
+@contextlib.contextmanager
+def throttling_listener(callback):
+    """Within (in this thread only): `callback(err)` hears of every throttling answer a `RetryPolicy.run` gets,
+    retried or not, as do the listeners of enclosing uses (the binding engine's concurrency gate listens,
+    see _ecs.Concurrency)."""
+    stack = getattr(_LISTENERS, 'stack', None)
+    if stack is None:
+        stack = _LISTENERS.stack = []
+    stack.append(callback)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def _heard(err):
+    for callback in list(getattr(_LISTENERS, 'stack', None) or ()):
+        callback(err)
 
 
 class RetryPolicy:
@@ -96,6 +121,8 @@ class RetryPolicy:
                 err = from_exception(exc, product=product, action=action)
                 err.attempts = attempt
                 throttled = self.is_throttling(err)
+                if throttled:
+                    _heard(err)
                 if throttled and err.is_transport and not idempotent:
                     err.message += '; not sent again, because it may have taken effect: a rerun reads the state and converges'
                     raise err from None

@@ -103,6 +103,7 @@ options:
     default: 600
 extends_documentation_fragment:
   - alicloud.instance_ram.auth
+  - alicloud.instance_ram.concurrency
   - alicloud.instance_ram.attributes
   - alicloud.instance_ram.attributes.actions
 notes:
@@ -327,15 +328,18 @@ import uuid
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
     CLASSIC,
+    MAX_CONCURRENCY_SPEC,
     MESSAGES,
     apply_binding,
     check_role,
     client_token,
+    concurrency,
     delete_instances,
     describe_instances,
     failure_message,
     is_change,
     matches,
+    max_concurrency,
     normalize_instance,
     plan_binding,
     read_roles,
@@ -351,11 +355,11 @@ CREATE_OPTIONS = ('image_id', 'instance_type', 'vswitch_id')
 STARTING = ('Pending', 'Starting')
 
 
-def current_roles(ecs, region_id, raw_instances):
+def current_roles(ecs, region_id, raw_instances, gate=None):
     """({id: role}, {id: (code, message)}) of the matching instances; classic ones are known without a call."""
     classic = {i['InstanceId']: (CLASSIC, MESSAGES[CLASSIC]) for i in raw_instances if i.get('InstanceNetworkType') == 'classic'}
     vpc_ids = [i['InstanceId'] for i in raw_instances if i['InstanceId'] not in classic]
-    roles, errors = read_roles(ecs, region_id, vpc_ids) if vpc_ids else ({}, {})
+    roles, errors = read_roles(ecs, region_id, vpc_ids, gate) if vpc_ids else ({}, {})
     return roles, {**classic, **errors}
 
 
@@ -397,10 +401,11 @@ def run(module):
     name, tags, role_name = check_name(params['name']), check_tags(params['tags']), params['role_name']
     params['tags'] = tags
     region_id = require_region(params)
+    gate = concurrency(max_concurrency(params))
     ecs = module.client('ecs')
     wait = params['wait'] and not module.check_mode
     existing = [i for i in describe_instances(ecs, region_id, name=name, tags=tags) if matches(i, name, tags)]
-    roles, errors = current_roles(ecs, region_id, existing)
+    roles, errors = current_roles(ecs, region_id, existing, gate)
     target = params['count'] if params['state'] == 'present' else 0
     if target < 0:
         raise AlicloudParameterError('count', 'must be 0 or more', target)
@@ -416,7 +421,7 @@ def run(module):
     if role_name is not None and keep:
         role_results = plan_binding(keep_ids, roles, errors, role_name, on_conflict=params['on_conflict'])
         if not module.check_mode:
-            apply_binding(ecs, region_id, role_name, role_results, on_conflict=params['on_conflict'], warn=module.warn)
+            apply_binding(ecs, region_id, role_name, role_results, on_conflict=params['on_conflict'], warn=module.warn, gate=gate)
     role_after = {r['instance_id']: r['role_after'] for r in role_results}
 
     deleted = [i['InstanceId'] for i in existing if i in surplus]
@@ -469,6 +474,7 @@ def main():
             'password': {'type': 'str', 'no_log': True},
             'client_token': {'type': 'str', 'no_log': False},
             'role_name': {'type': 'str', 'aliases': ['ram_role_name']},
+            'max_concurrency': MAX_CONCURRENCY_SPEC,
             'on_conflict': {'type': 'str', 'choices': ['fail', 'skip', 'replace'], 'default': 'fail'},
             'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
             'wait': {'type': 'bool', 'default': True},

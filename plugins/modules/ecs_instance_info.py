@@ -35,6 +35,7 @@ options:
     type: str
 extends_documentation_fragment:
   - alicloud.instance_ram.auth
+  - alicloud.instance_ram.concurrency
   - alicloud.instance_ram.attributes
   - alicloud.instance_ram.attributes.info
 notes:
@@ -141,16 +142,26 @@ instances:
 """
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import describe_instances, require_region, unique_ids, with_roles
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
+    MAX_CONCURRENCY_SPEC,
+    concurrency,
+    describe_instances,
+    max_concurrency,
+    require_region,
+    unique_ids,
+    with_roles,
+)
 
 
 def run(module):
     params = module.params
     region_id = require_region(params)
+    gate = concurrency(max_concurrency(params))
     ecs = module.client('ecs')
     instance_ids = unique_ids(params['instance_ids']) if params['instance_ids'] is not None else None
-    raw = describe_instances(ecs, region_id, instance_ids=instance_ids, name=params['name'], tags=params['tags'], vpc_id=params['vpc_id'])
-    module.exit_json(changed=False, instances=with_roles(ecs, region_id, raw))
+    raw = describe_instances(ecs, region_id, instance_ids=instance_ids, name=params['name'], tags=params['tags'], vpc_id=params['vpc_id'],
+                             gate=gate)
+    module.exit_json(changed=False, instances=with_roles(ecs, region_id, raw, gate))
 
 
 def main():
@@ -160,6 +171,7 @@ def main():
             'name': {'type': 'str'},
             'tags': {'type': 'dict'},
             'vpc_id': {'type': 'str'},
+            'max_concurrency': MAX_CONCURRENCY_SPEC,
         },
         supports_check_mode=True,
     ).run(run)

@@ -99,6 +99,7 @@ options:
     type: dict
 extends_documentation_fragment:
   - alicloud.instance_ram.auth
+  - alicloud.instance_ram.concurrency
   - alicloud.instance_ram.attributes
   - alicloud.instance_ram.attributes.actions
 notes:
@@ -234,6 +235,7 @@ summary:
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
+    MAX_CONCURRENCY_SPEC,
     bind_roles,
     binding_diff,
     check_role,
@@ -241,6 +243,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
     failure_message,
     instances_with_role,
     is_change,
+    max_concurrency,
     require_region,
     summarize,
     unique_ids,
@@ -261,6 +264,7 @@ def run(module):
     region_id = require_region(params)
     role_name = params['role_name']
     state = params['state']
+    gate = max_concurrency(params)
     ecs = module.client('ecs')
     policy_json = None
     if state == 'present':
@@ -278,7 +282,8 @@ def run(module):
     else:
         instance_ids = unique_ids(params['instance_ids'])
     results = bind_roles(ecs, region_id, instance_ids, role_name, state=state, on_conflict=params['on_conflict'],
-                         policy_json=policy_json, check_mode=module.check_mode, known_roles=known, warn=module.warn)
+                         policy_json=policy_json, check_mode=module.check_mode, known_roles=known, warn=module.warn,
+                         max_concurrency=gate)
     result = {'changed': any(is_change(r) for r in results), 'role_name': role_name, 'results': results, 'summary': summarize(results)}
     if module.diff_mode:
         result['diff'] = labelled(binding_diff(results), params['labels'])
@@ -298,6 +303,7 @@ def main():
             'policy': {'type': 'json'},
             'check_role': {'type': 'bool', 'default': True},
             'labels': {'type': 'dict'},
+            'max_concurrency': MAX_CONCURRENCY_SPEC,
         },
         required_if=[('state', 'present', ['role_name', 'instance_ids'])],
         required_one_of=[('role_name', 'instance_ids')],

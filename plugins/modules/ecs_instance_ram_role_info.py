@@ -31,6 +31,7 @@ options:
     aliases: [ram_role_name]
 extends_documentation_fragment:
   - alicloud.instance_ram.auth
+  - alicloud.instance_ram.concurrency
   - alicloud.instance_ram.attributes
   - alicloud.instance_ram.attributes.info
 notes:
@@ -85,8 +86,10 @@ instance_ram_roles:
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
+    MAX_CONCURRENCY_SPEC,
     instance_role,
     instances_with_role,
+    max_concurrency,
     read_roles,
     require_region,
     same_role,
@@ -97,13 +100,14 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
 def run(module):
     params = module.params
     region_id = require_region(params)
+    gate = max_concurrency(params)
     ecs = module.client('ecs')
     role_name = params['role_name']
     if params['instance_ids'] is None:
         found = [instance_role(iid, role_name) for iid in instances_with_role(ecs, region_id, role_name)]
     else:
         instance_ids = unique_ids(params['instance_ids'])
-        roles, errors = read_roles(ecs, region_id, instance_ids)
+        roles, errors = read_roles(ecs, region_id, instance_ids, gate)
         found = [instance_role(iid, roles.get(iid), errors.get(iid)) for iid in instance_ids]
         if role_name is not None:
             found = [f for f in found if f['code'] or same_role(f['role_name'], role_name)]
@@ -115,6 +119,7 @@ def main():
         argument_spec={
             'instance_ids': {'type': 'list', 'elements': 'str'},
             'role_name': {'type': 'str', 'aliases': ['ram_role_name']},
+            'max_concurrency': MAX_CONCURRENCY_SPEC,
         },
         required_one_of=[('instance_ids', 'role_name')],
         supports_check_mode=True,

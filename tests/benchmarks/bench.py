@@ -203,8 +203,10 @@ def converge_pair(emulator, env, n, way, repeat, log=print):
     tag = f'{way}-{n}-{repeat}'
     if way == 'site':
         inventory = controller_inventory(os.path.join(BUILD, 'controller.json'))
+        concurrency = os.environ.get('BENCH_MAX_CONCURRENCY')  # the role's default (4) unless set: 1 for sequential
         variables = write_json(os.path.join(BUILD, f'site-vars-{n}.json'),
-                               {'kms_access_instance_ids': ids, 'kms_access_verify': False, 'kms_access_role_name': ROLE})
+                               {'kms_access_instance_ids': ids, 'kms_access_verify': False, 'kms_access_role_name': ROLE,
+                                **({'kms_access_max_concurrency': int(concurrency)} if concurrency else {})})
         args = ['-i', inventory, os.path.join(ROOT, 'playbooks', 'site.yml'), '-e', '@' + variables]
     else:
         inventory = fleet_inventory(os.path.join(BUILD, f'perhost-inventory-{n}.json'), ids)

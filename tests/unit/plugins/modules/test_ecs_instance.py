@@ -198,3 +198,15 @@ def test_info_filters_and_reads_roles_of_vpc_instances_only(capsys, monkeypatch,
     code, out = run_module(ecs_instance_info.main, capsys, monkeypatch, ecs, instance_ids=['i-2', 'i-gone', 'i-2'])
     assert [i['instance_id'] for i in out['instances']] == ['i-2']
     assert json.loads([p for a, p, r, t in ecs.log if a == 'DescribeInstances'][-1]['InstanceIds']) == ['i-2', 'i-gone']
+
+
+@pytest.mark.parametrize('value', [1, 4])
+def test_max_concurrency_binds_many_existing_instances_with_the_same_calls(capsys, monkeypatch, ecs, ram, value):
+    for n in range(450):
+        ecs.add(f'i-{n:03d}', name='web', tags={'app': 'kms'}, role=OTHER if n % 50 == 3 else None)
+    code, out = run(capsys, monkeypatch, ecs, ram, count=450, role_name=ROLE, on_conflict='replace', max_concurrency=value, **CREATE)
+    assert code == 0 and out['role_summary'] == {'attached': 441, 'detached': 0, 'replaced': 9, 'unchanged': 0, 'skipped': 0,
+                                                 'failed': 0, 'total': 450}
+    assert [r['instance_id'] for r in out['role_results']] == [f'i-{n:03d}' for n in range(450)]
+    assert sorted(ecs.calls) == sorted(['DescribeInstances'] * 5 + ['DescribeInstanceRamRole'] * 9 + ['DetachInstanceRamRole'] * 5
+                                       + ['AttachInstanceRamRole'] * 5)

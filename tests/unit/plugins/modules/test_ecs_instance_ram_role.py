@@ -252,3 +252,35 @@ def test_check_role_false_skips_the_ram_read_and_labels_name_the_hosts_in_the_di
                            'after': {f'{ids[0]} (web-1)': ROLE, ids[1]: ROLE}}
     # the results keep the bare ids
     assert [r['instance_id'] for r in out['results']] == ids
+
+
+# ---------------------------------------------------------------- max_concurrency (issue 17)
+
+@pytest.mark.parametrize('on_conflict', ['fail', 'replace'])
+def test_max_concurrency_gives_the_sequential_result_and_calls(capsys, monkeypatch, ram, on_conflict):
+    outs, calls = [], []
+    for value in (1, 8):
+        ecs, asked, dummy, dummy2, dummy3 = issue_fleet()
+        code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=asked, on_conflict=on_conflict, max_concurrency=value)
+        assert code == 1 and out.pop('invocation')['module_args']['max_concurrency'] == value
+        outs.append(out)
+        calls.append(sorted(ecs.calls))
+    assert outs[0] == outs[1] and calls[0] == calls[1]
+
+
+@pytest.mark.parametrize('value', [0, 33])
+def test_max_concurrency_out_of_range_fails_before_any_call(capsys, monkeypatch, ram, value):
+    ecs = FakeEcs(vpc=['i-1'])
+    code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=['i-1'], max_concurrency=value)
+    assert code == 1 and out['msg'].startswith('max_concurrency: must be between 1 and 32') and ecs.calls == [] and ram.calls == []
+
+
+def test_info_max_concurrency_gives_the_sequential_answer(capsys, monkeypatch):
+    answers = []
+    for value in (1, 4):
+        ids = fleet(420)
+        ecs = FakeEcs(vpc=ids, classic=['c-1'], roles={i: OTHER for i in ids[::9]})
+        code, out = info(capsys, monkeypatch, ecs, instance_ids=[*ids[:200], 'c-1', 'i-gone', *ids[200:]], max_concurrency=value)
+        assert code == 0
+        answers.append((out['instance_ram_roles'], sorted(ecs.calls)))
+    assert answers[0] == answers[1] and len(answers[0][0]) == 422

@@ -10,6 +10,7 @@ emulator implements it.
 from __future__ import annotations
 
 import json
+import threading
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
@@ -40,6 +41,10 @@ class FakeEcs:
     `fold_case=True` makes ECS report role names lower-cased and compare them without regard to case.
     `policy` (a RetryPolicy) retries every call as the real ApiClient does, so `retry_codes` take effect; each
     attempt is one call in `calls` and `log`.
+
+    Thread-safe, for the concurrent engine: each attempt runs under a lock, after `latency(action, params)` (if set)
+    which runs outside it, so calls overlap there; `in_flight` counts the attempts between their start and their
+    answer and `peak` the most at once.
     """
 
     def __init__(self, vpc=(), classic=(), roles=None, ecs_roles=(ROLE, OTHER), *, describe_limit=50, whole_call=True,
@@ -64,6 +69,10 @@ class FakeEcs:
         self.before = {}
         self.created = 0
         self.tokens = {}
+        self.latency = None
+        self.in_flight = 0
+        self.peak = 0
+        self.lock = threading.RLock()
 
     def add(self, iid, network='vpc', status='Running', name=None, tags=None, role=None, created='2026-01-01T00:00Z'):
         self.instances[iid] = {'network': network, 'role': role, 'status': status, 'name': name, 'tags': dict(tags or {}),
@@ -74,13 +83,23 @@ class FakeEcs:
         params = {k: v for k, v in (params or {}).items() if v is not None}
 
         def once():
-            self.calls.append(action)
-            self.log.append((action, params, tuple(retry_codes), retry_timeout))
-            if action in self.before:
-                self.before[action](self)
-            if self.faults.get(action):
-                raise self.faults[action].pop(0)
-            return getattr(self, action)(params)
+            with self.lock:
+                self.in_flight += 1
+                self.peak = max(self.peak, self.in_flight)
+            try:
+                if self.latency is not None:
+                    self.latency(action, params)
+                with self.lock:
+                    self.calls.append(action)
+                    self.log.append((action, params, tuple(retry_codes), retry_timeout))
+                    if action in self.before:
+                        self.before[action](self)
+                    if self.faults.get(action):
+                        raise self.faults[action].pop(0)
+                    return getattr(self, action)(params)
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
         if self.policy is None:
             return once()
         return self.policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product='ecs', action=action)
@@ -267,3 +286,26 @@ class FakeClock:
         return self.now
 
     __call__ = monotonic
+
+
+class Overlap:
+    """A FakeEcs latency hook: the calls number `first` .. `first + parties - 1` (counted from 1) wait for each other
+    at a barrier, so a passing run proves that many calls were in flight at once. A sequential engine breaks the
+    barrier (after `timeout` seconds, a safety bound, never a measurement) and the call raises BrokenBarrierError.
+
+    `threads` records the name of the thread of every call."""
+
+    def __init__(self, first=2, parties=2, timeout=10.0):
+        self.first = first
+        self.barrier = threading.Barrier(parties, timeout=timeout)
+        self.count = 0
+        self.threads = []
+        self._lock = threading.Lock()
+
+    def __call__(self, action, params):
+        with self._lock:
+            self.count += 1
+            number = self.count
+            self.threads.append(threading.current_thread().name)
+        if self.first <= number < self.first + self.barrier.parties:
+            self.barrier.wait()

@@ -83,7 +83,7 @@ def test_a_factory_per_region_shares_one_credential_client(monkeypatch):
         def get_provider_name():
             return 'static_ak'
 
-    monkeypatch.setattr(_client, 'build_credentials_provider', lambda params, source=None: built.append(params) or Provider())
+    monkeypatch.setattr(_client, 'build_credentials_provider', lambda params, source=None, seen=None: built.append(params) or Provider())
     factory = _base.client_factory(_plugin(access_key_id='LTAIopt', access_key_secret='opt-secret-1234'))
     regional = [factory.for_region(region) for region in ('cn-hangzhou', 'eu-central-1')]
     assert [f.params['region_id'] for f in regional] == ['cn-hangzhou', 'eu-central-1']

@@ -135,24 +135,3 @@ def test_the_peer_does_the_same_work_with_its_own_modules():
     assert tasks[('peer', 'step 2b')][2]['ram_role_name'] == tasks[('ours', 'step 2b')][2]['role_name'] == bench.PEER_ROLE
     assert all(module.startswith('ali_') for (tool, dummy), (dummy2, module, dummy3) in tasks.items() if tool == 'peer')
     assert all(module.startswith('alicloud.instance_ram.') for (tool, dummy), (dummy2, module, dummy3) in tasks.items() if tool == 'ours')
-
-
-PEER_INSTALLED = os.path.exists(os.path.join(bench.PEER_VENV, 'bin', 'python'))
-
-
-@pytest.mark.skipif(not PEER_INSTALLED, reason='the peer is installed by tools/bench.sh (make bench) into build/bench/peer-venv')
-def test_the_peer_comparison_makes_the_calls_each_tool_is_known_for():
-    """Call counts only: 2 instances, latency 0, one pass of each tool (what `make bench` times)."""
-    results = bench.peer_compare(latency_ms=0, forks=5, repeats=1, n=2, log=lambda line: None)
-    runs = results['runs']
-    assert all(row[tool]['rc'] == 0 for row in runs.values() for tool in ('ours', 'peer'))
-    assert results['bound'] == {'ours': [2], 'peer': [2]}
-    # ours: GetRole + CreateRole; the rerun one GetRole and ListPoliciesForRole, no write
-    assert runs['step 1/first']['ours']['write_calls'] == {'CreateRole': 1}
-    assert runs['step 1/rerun']['ours']['writes'] == 0 and runs['step 2b/rerun']['ours']['writes'] == 0
-    # the peer: one ListRoles page for the role; per instance a DescribeUserData and a DescribeDisks on every run
-    assert runs['step 1/first']['peer']['calls'] == {'CreateRole': 1, 'ListRoles': 1}
-    assert runs['step 2b/first']['peer']['write_calls'] == {'RunInstances': 1}
-    assert runs['step 2b/rerun']['peer']['calls'] == {'DescribeDisks': 2, 'DescribeInstances': 2, 'DescribeUserData': 4}
-    assert runs['step 2b/rerun']['peer']['writes'] == 0
-    assert runs['step 2b/rerun']['ours']['total_calls'] < runs['step 2b/rerun']['peer']['total_calls']

@@ -782,7 +782,6 @@ class AlicloudModule:
     """AnsibleModule plus the shared auth options, clients and error handling (composition, not inheritance)."""
 
     def __init__(self, argument_spec=None, *, auth=True, **kwargs):
-        defer_unused_sdk_parts()  # a module process: the SDK core's async stack, scheduler... load on first real use only
         # pylint: disable=import-outside-toplevel
         from ansible.module_utils.basic import AnsibleModule, _load_params
         spec = auth_argument_spec() if auth else {}
@@ -795,6 +794,9 @@ class AlicloudModule:
                                                               if name in args and name not in spec}} if refused else spec, **kwargs)
         if refused:
             self.module.fail_json(msg='; '.join(refused))
+        # a module process: the SDK core's async stack, scheduler... load on first real use only (after the arguments are
+        # parsed, before any SDK import: ansible-test's import check, which stops at AnsibleModule(), sees no finder)
+        defer_unused_sdk_parts()
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.diff_mode = self.module._diff  # pylint: disable=protected-access

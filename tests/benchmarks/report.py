@@ -9,6 +9,7 @@ import os
 SPEEDUP_TARGET = 20.0      # 1,000 instances at least 20 times faster than the per-host way
 STARTUP_TARGET = 1.8       # a no-op module invocation within 1.8 times ansible.builtin.ping (issue 17; 2.5 in issue 8)
 MEMORY_TARGET = 100 * 2**20  # peak memory of a module process (issue 17)
+MINUTES_TARGET = 10 * 60   # "10,000 instances converge in minutes, not hours": read as under ten minutes
 PEER_TARGET = 1.2          # our task at least 1.2 times as fast as the peer's, same work, same run (issue 17)
 EAGER = ' (SDK as shipped)'  # bench.py's twin of a module run with nothing deferred (ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS=none)
 
@@ -16,7 +17,6 @@ EAGER = ' (SDK as shipped)'  # bench.py's twin of a module run with nothing defe
 def _ours(modules):
     """The module entries as the collection runs them (not their as-shipped twins), ping left out."""
     return {k: v for k, v in modules.items() if k != 'ping' and not k.endswith(EAGER)}
-MINUTES_TARGET = 10 * 60   # "10,000 instances converge in minutes, not hours": read as under ten minutes
 
 
 def first_budget(n):

@@ -11,6 +11,7 @@ shows that the scan does catch a secret printed on purpose.
 from __future__ import annotations
 
 import json
+import time
 
 from harness import ACCESS_KEY_ID, ACCOUNT_ID, random_secret
 from scenario import block, play, task
@@ -180,7 +181,13 @@ def test_sts_faults_while_assuming_a_role_at_vvvv(h):
     assert run.rc == 0, run.tail()
     codes = [run.result(t['name'])['error']['code'] for t in tasks]
     assert codes[:2] == ['InternalError', 'Throttling.User'], codes
-    assumed = h.control.calls(product='STS', action='AssumeRole', since=since)
+    # the emulator logs the slow answer when it sends it, 2.5 s after the request: wait for it (bounded), then count
+    deadline = time.monotonic() + 10
+    while True:
+        assumed = h.control.calls(product='STS', action='AssumeRole', since=since)
+        if len(assumed) >= 17 or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
     # 8 attempts for each of the first two faults, one (a timeout is not retried) for the third, and none after a failure
     assert len(assumed) == 17, f'AssumeRole calls: {len(assumed)}, expected 8 + 8 + 1'
     for t in tasks:

@@ -532,12 +532,34 @@ def write_record(product, action, params, body):
     return record
 
 
+MESSAGE_WRITES = 5   # writes named in a failure message (all of them are in the result's `done`)
+MESSAGE_IDS = 3      # instance ids named per write in a failure message
+
+
+def _message_value(value):
+    """A write's subject for one line of a message: a list of ids (or its JSON text) as a count and the first few."""
+    if isinstance(value, str) and value.startswith('['):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return repr(value)
+    if isinstance(value, list):
+        shown = ', '.join(map(str, value[:MESSAGE_IDS]))
+        return f"{len(value)}: {shown}" + (', ...' if len(value) > MESSAGE_IDS else '')
+    return repr(value)
+
+
 def describe_writes(writes):
-    """One line for the message of a failed run: `CreateRole (RoleName 'app'), AttachPolicyToRole (...)`."""
+    """One line for the message of a failed run: `CreateRole (RoleName 'app'), AttachPolicyToRole (...)`.
+
+    Bounded, so that it fits a screen: at most MESSAGE_WRITES writes, lists of ids as a count and their first few.
+    """
     parts = []
-    for record in writes:
-        subject = ', '.join(f'{k} {v!r}' for k, v in record.items() if k not in ('product', 'action'))
+    for record in writes[:MESSAGE_WRITES]:
+        subject = ', '.join(f'{k} {_message_value(v)}' for k, v in record.items() if k not in ('product', 'action'))
         parts.append(f"{record['action']} ({subject})" if subject else record['action'])
+    if len(writes) > MESSAGE_WRITES:
+        parts.append(f'and {len(writes) - MESSAGE_WRITES} more (every write is in the result: done)')
     return ', '.join(parts)
 
 

@@ -378,3 +378,9 @@ def test_api_client_records_the_writes_that_took_effect():
         {'product': 'ram', 'action': 'RunInstances', 'CreatedInstanceIds': ['i-new1', 'i-new2']},
     ]
     assert _client.describe_writes(client.writes[:1]) == "CreateRole (RoleName 'app')"
+    # a message fits a screen: ids as a count and the first three, at most five writes named
+    ids = [f'i-{n}' for n in range(100)]
+    many = [{'product': 'ecs', 'action': 'AttachInstanceRamRole', 'RamRoleName': 'app', 'InstanceIds': json.dumps(ids)}] * 7
+    text = _client.describe_writes(many)
+    assert text.startswith("AttachInstanceRamRole (RamRoleName 'app', InstanceIds 100: i-0, i-1, i-2, ...)")
+    assert text.endswith('and 2 more (every write is in the result: done)') and 'i-3' not in text and len(text) < 500

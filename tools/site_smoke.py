@@ -36,7 +36,8 @@ def main():
             json.dump({'kms_access_fleet': {'hosts': {'localhost': {
                 'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}, handle)
         with open(extra, 'w', encoding='utf-8') as handle:
-            json.dump({'kms_access_instance_ids': ids, 'kms_access_verify': False}, handle)
+            # the controller alone, the instances by id: no discovery on the controller (it is no ECS instance)
+            json.dump({'kms_access_instance_ids': ids, 'kms_access_verify': False, 'kms_access_discover': 'never'}, handle)
         env = {**os.environ, **emulator_settings(emulator)[1], 'ANSIBLE_NOCOLOR': '1'}
         first = run_site(env, inventory, extra)
         cursor = emulator.control.cursor()

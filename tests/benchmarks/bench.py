@@ -206,6 +206,7 @@ def converge_pair(emulator, env, n, way, repeat, log=print):
         concurrency = os.environ.get('BENCH_MAX_CONCURRENCY')  # the role's default (4) unless set: 1 for sequential
         variables = write_json(os.path.join(BUILD, f'site-vars-{n}.json'),
                                {'kms_access_instance_ids': ids, 'kms_access_verify': False, 'kms_access_role_name': ROLE,
+                                'kms_access_discover': 'never',  # the controller alone: no ECS instance to discover
                                 **({'kms_access_max_concurrency': int(concurrency)} if concurrency else {})})
         args = ['-i', inventory, os.path.join(ROOT, 'playbooks', 'site.yml'), '-e', '@' + variables]
     else:

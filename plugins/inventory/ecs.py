@@ -134,6 +134,7 @@ groups:
   # the group the collection's playbooks/site.yml runs on (the role reads instance_id and region_id)
   kms_access_fleet: instance_network_type == 'vpc' and status == 'Running'
 
+---
 # every region of the account, web servers only, never the ones tagged for decommissioning, with a cache
 plugin: alicloud.instance_ram.ecs
 filters:

@@ -4,19 +4,7 @@
 from __future__ import annotations
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import until_propagated
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def __call__(self):
-        return self.now
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ecs import FakeClock as Clock
 
 
 def test_retries_until_the_answer_is_final_with_growing_pauses():

@@ -14,6 +14,9 @@ attributes:
     support: full
     membership:
       - alicloud.instance_ram.alicloud
+notes:
+  - Every module of this collection belongs to the action group C(alicloud.instance_ram.alicloud), so
+    C(module_defaults) with C(group/alicloud.instance_ram.alicloud) sets credentials and endpoints once.
 """
 
     # A module that changes things.

@@ -97,6 +97,7 @@ options:
 extends_documentation_fragment:
   - constructed
   - inventory_cache
+  - alicloud.instance_ram.auth
   - alicloud.instance_ram.auth.plugins
 notes:
   - Needs the Python packages alibabacloud-credentials, alibabacloud-tea-openapi and alibabacloud-ecs20140526 on the

@@ -37,6 +37,7 @@ options:
     description: Version id to read instead of a stage.
     type: str
 extends_documentation_fragment:
+  - alicloud.instance_ram.auth
   - alicloud.instance_ram.auth.plugins
 notes:
   - Needs the Python packages alibabacloud-credentials, alibabacloud-tea-openapi and alibabacloud-kms20160120 on the controller.

@@ -3,37 +3,70 @@
 """The shared options of plugins: one fragment for modules and plugins, env entries, the modules' precedence."""
 from __future__ import annotations
 
+import os
+
+import pytest
 import yaml
 
-from ansible.plugins.loader import lookup_loader
+from ansible.plugins.loader import fragment_loader, lookup_loader
+from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.alicloud.instance_ram.plugins.doc_fragments.auth import ModuleDocFragment
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.plugin_utils import _base
 
-MODULES = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
-PLUGINS = yaml.safe_load(ModuleDocFragment.PLUGINS)
+OPTIONS = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
+PLUGIN_ENV = yaml.safe_load(ModuleDocFragment.PLUGINS)
+PLUGIN_FILES = {'lookup': 'plugins/lookup/kms_secret.py', 'inventory': 'plugins/inventory/ecs.py'}
 
 
-def test_one_set_of_options_for_modules_and_plugins_matching_the_argument_spec():
+def rendered(path, plugin_type):
+    """The documentation of a plugin file as ansible-doc renders it, fragments merged."""
+    import ansible_collections.alicloud.instance_ram as collection
+    root = os.path.dirname(collection.__file__)
+    doc = get_docstring(os.path.join(root, path), fragment_loader, collection_name='alicloud.instance_ram',
+                        is_module=plugin_type == 'module', plugin_type=plugin_type)[0]
+    return doc
+
+
+def test_the_options_are_written_once_and_match_the_argument_spec():
     spec = _client.auth_argument_spec()
-    assert list(MODULES['options']) == list(PLUGINS['options']) == list(spec) == list(_base.AUTH_OPTIONS)
+    assert list(OPTIONS['options']) == list(spec) == list(_base.AUTH_OPTIONS)
     for name, entry in spec.items():
-        for doc in (MODULES['options'][name], PLUGINS['options'][name]):
-            assert doc['type'] == entry['type'], name
-            assert doc.get('default') == entry.get('default'), name
-            assert doc.get('aliases', []) == entry.get('aliases', []), name
-            assert doc['description'] == MODULES['options'][name]['description'], name
-
-
-def test_plugins_list_every_environment_variable_oldest_first_and_modules_none():
-    for name, doc in PLUGINS['options'].items():
+        doc = OPTIONS['options'][name]
+        assert doc['type'] == entry['type'], name
+        assert doc.get('default') == entry.get('default'), name
+        assert doc.get('aliases', []) == entry.get('aliases', []), name
+        assert 'env' not in doc, name
+    # the plugins' variant adds the env entries and nothing else: no second copy of a description
+    assert set(PLUGIN_ENV) == {'options', 'notes'}
+    assert set(PLUGIN_ENV['options']) == set(_client.ENV) & set(spec)
+    for name, doc in PLUGIN_ENV['options'].items():
+        assert list(doc) == ['env'], name
         # Ansible takes the last variable set in this list, the modules the first one in _client.ENV
-        assert [e['name'] for e in doc.get('env', [])] == list(reversed(_client.ENV.get(name, ()))), name
-        assert 'env' not in MODULES['options'][name]
-    assert 'action group' in ' '.join(MODULES['notes']) and 'action group' not in ' '.join(PLUGINS['notes'])
-    assert PLUGINS['requirements'] == MODULES['requirements']
+        assert [e['name'] for e in doc['env']] == list(reversed(_client.ENV[name])), name
+
+
+@pytest.mark.parametrize('plugin_type', sorted(PLUGIN_FILES))
+def test_a_plugin_renders_every_option_with_its_description_and_env(plugin_type):
+    doc = rendered(PLUGIN_FILES[plugin_type], plugin_type)
+    for name, entry in OPTIONS['options'].items():
+        assert doc['options'][name]['description'] == entry['description'], name
+        assert doc['options'][name]['type'] == entry['type'], name
+        assert doc['options'][name].get('env', []) == PLUGIN_ENV['options'].get(name, {}).get('env', []), name
+    notes = ' '.join(doc['notes'])
+    assert 'environment variables listed with it' in notes and 'action group' not in notes
+    assert doc['requirements'][:len(OPTIONS['requirements'])] == OPTIONS['requirements']
+
+
+def test_a_module_renders_the_options_without_env_and_with_the_action_group_note():
+    doc = rendered('plugins/modules/ram_role.py', 'module')
+    for name, entry in OPTIONS['options'].items():
+        assert doc['options'][name]['description'] == entry['description'], name
+        assert 'env' not in doc['options'][name], name
+    notes = ' '.join(doc['notes'])
+    assert 'action group' in notes and 'environment variables listed with it' not in notes
 
 
 def _plugin(**direct):

@@ -9,10 +9,12 @@ scenario table through both). Which actions count as writes is the contract's `i
 
 from __future__ import annotations
 
-from alicloud_emulator import contract  # pylint: disable=unused-import  # re-exported for the fakes
-from alicloud_emulator.contract import is_write  # pylint: disable=unused-import  # re-exported for the fakes
+from alicloud_emulator import contract
+from alicloud_emulator.contract import is_write
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
+
+__all__ = ('api_error', 'contract', 'is_write')  # what the fakes import from here
 
 
 def api_error(error, product=None, action=None, request_id='R-1'):

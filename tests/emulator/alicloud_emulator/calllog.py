@@ -1,19 +1,14 @@
 # Copyright (c) 2026 alicloud.instance_ram contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The call log (with a ``since`` cursor), counters per action, and the write classification."""
+"""The call log (with a ``since`` cursor) and counters per action; which actions are writes is in ``contract``."""
 from __future__ import annotations
 
 from collections import Counter, deque
 
 from .clock import iso, now
+from .contract import is_write
 
-WRITE_PREFIXES = ('Create', 'Update', 'Delete', 'Attach', 'Detach', 'Set', 'Modify', 'Run')
 REDACTED_PARAMS = frozenset(('SecretData', 'Plaintext', 'Password', 'AccessKeySecret', 'SecurityToken', 'Signature'))
-
-
-def is_write(action: str) -> bool:
-    """Create*, Update*, Delete*, Attach*, Detach*, Set*, Modify*, Run* change state; nothing else does."""
-    return action.startswith(WRITE_PREFIXES)
 
 
 def redact(params: dict[str, str]) -> dict[str, str]:

@@ -13,6 +13,7 @@ import itertools
 import json
 import re
 
+from . import contract as c
 from .api import Context, Product
 from .clock import iso_minutes, random_digits, random_lower
 from .errors import ApiError, invalid, missing
@@ -20,22 +21,12 @@ from .params import Params
 from .policy import parse_document, trust_allows
 from .store import Instance, Role, Store, network_key
 
-ECS = Product('ECS', '2014-05-26', 'ecs', 'Forbidden.RAM',
-              "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
-              'ecs.{region}.aliyuncs.com')
+ECS = Product('ECS', '2014-05-26', 'ecs', c.ECS_DENIED.code, c.ECS_DENIED.message, 'ecs.{region}.aliyuncs.com')
 
 ECS_SERVICE = 'ecs.aliyuncs.com'
 MAX_IDS = 100
 STATUSES = ('Pending', 'Running', 'Starting', 'Stopping', 'Stopped')
-MALFORMED_IDS = ('InvalidInstanceIds.Malformed', 'The specified instanceIds are not valid.')
-OK_CODE = '200'
-
-NOT_FOUND = ('InvalidInstanceId.NotFound', 'The specified instanceId does not exist')
-CLASSIC = ('InvalidNetworkType.MismatchRamRole', 'Ram role cannot be applied to instances of Classic network type.')
-ALREADY_ATTACHED = ('InvalidInstance.RamRoleAlreadyAttached',
-                    'The instance already has a RAM role attached; detach it before attaching another one.')
-NOT_ATTACHED = ('InvalidInstance.RamRoleNotAttached', 'The instance has no RAM role attached.')
-ROLE_MISMATCH = ('InvalidInstance.RamRoleMismatch', 'The RAM role attached to the instance is not the specified RamRoleName.')
+MALFORMED_IDS = c.INSTANCE_IDS_MALFORMED[:2]  # (code, message): what Params.id_list raises
 
 
 # ------------------------------------------------------------------------------------ fleet helpers
@@ -129,12 +120,10 @@ def ecs_role(ctx: Context, name: str, not_ecs_status: int) -> Role:
     """The role as ECS sees it: invisible during the consistency delay, and it must trust ECS."""
     role = ctx.store.find_role(ctx.account, name)
     if role is None or not ctx.store.role_visible_to_ecs(role, ctx.now):
-        raise ApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', 404)
+        raise ApiError(*c.RAM_ROLE_NOT_FOUND)
     if not trust_allows(role.trust, 'Service', [ECS_SERVICE]):
-        raise ApiError('InvalidRamRole.NotEcsRole',
-                       'The specified ram role is not authorized for ecs, please check your role policy.', not_ecs_status)
-    ctx.authorize('ram:PassRole', [ctx.account.role_arn(role.name)], 'InvalidUser.PassRoleForbidden',
-                  'The RAM user does not have the privilege to pass a RAM role.')
+        raise ApiError(*c.NOT_ECS_ROLE.but(status=not_ecs_status))
+    ctx.authorize('ram:PassRole', [ctx.account.role_arn(role.name)], *c.PASS_ROLE_FORBIDDEN)
     return role
 
 
@@ -155,19 +144,17 @@ def _instance_arns(ctx: Context) -> list[str]:
     return [prefix + i for i in ids] or [prefix + '*']
 
 
-WHOLE_CALL_STATUS = {NOT_FOUND[0]: 404, CLASSIC[0]: 403}
-
-
-def _instance_error(ctx: Context, inst: Instance | None) -> tuple[str, str] | None:
+def _instance_error(ctx: Context, inst: Instance | None) -> c.Error | None:
     """A missing or classic instance: the whole call fails (reference 0b.5) unless ``attach_errors`` is ``rows``."""
-    error = NOT_FOUND if inst is None else CLASSIC if inst.network_type != 'vpc' else None
+    error = c.INSTANCE_NOT_FOUND if inst is None else c.CLASSIC_NETWORK if inst.network_type != 'vpc' else None
     if error is not None and ctx.settings.attach_errors != 'rows':
-        raise ApiError(*error, WHOLE_CALL_STATUS[error[0]])
+        raise ApiError(*error)
     return error
 
 
-def _result(instance_id: str, error: tuple[str, str] | None, ok_message: str) -> dict:
-    code, message = error or (OK_CODE, ok_message)
+def _result(instance_id: str, error: c.Error | None, ok_message: str) -> dict:
+    """A per-instance row: the error's code and message, or the success code."""
+    code, message = error[:2] if error else (c.ROW_OK_CODE, ok_message)
     return {'InstanceId': instance_id, 'Success': error is None, 'Code': code, 'Message': message}
 
 
@@ -189,10 +176,10 @@ def attach_instance_ram_role(ctx: Context) -> dict:
         if error is not None:
             pass
         elif inst.ram_role:
-            error = ALREADY_ATTACHED
+            error = c.ROLE_ALREADY_ATTACHED
         else:
             ctx.store.bind_role(inst, role.name, policy, fresh=True)
-        results.append(_result(instance_id, error, 'success'))
+        results.append(_result(instance_id, error, c.ATTACH_OK_MESSAGE))
     return {'RamRoleName': name, 'TotalCount': len(results), 'FailCount': sum(not r['Success'] for r in results),
             'AttachInstanceRamRoleResults': {'AttachInstanceRamRoleResult': results}}
 
@@ -204,8 +191,7 @@ def detach_instance_ram_role(ctx: Context) -> dict:
     ids = _instance_ids(p)
     name = p.str('RamRoleName')
     if name:
-        ctx.authorize('ram:PassRole', [ctx.account.role_arn(name)], 'InvalidUser.PassRoleForbidden',
-                      'The RAM user does not have the privilege to pass a RAM role.')
+        ctx.authorize('ram:PassRole', [ctx.account.role_arn(name)], *c.PASS_ROLE_FORBIDDEN)
     found = [(instance_id, _find(ctx, instance_id, region)) for instance_id in ids]
     errors = [_instance_error(ctx, inst) for dummy, inst in found]
     results = []
@@ -214,13 +200,13 @@ def detach_instance_ram_role(ctx: Context) -> dict:
         if error is not None:
             pass
         elif not inst.ram_role:
-            error = NOT_ATTACHED
+            error = c.ROLE_NOT_ATTACHED
         elif name and inst.ram_role.lower() != name.lower():
-            error = ROLE_MISMATCH
+            error = c.ROLE_MISMATCH
         else:
             detached.append({'InstanceId': instance_id, 'RamRoleName': inst.ram_role})
             ctx.store.unbind_role(inst)
-        row = _result(instance_id, error, 'Success')
+        row = _result(instance_id, error, c.DETACH_OK_MESSAGE)
         row['InstanceRamRoleSets'] = {'InstanceRamRoleSet': detached}
         results.append(row)
     return {'RamRoleName': name or '', 'TotalCount': len(results), 'FailCount': sum(not r['Success'] for r in results),
@@ -234,9 +220,9 @@ def describe_instance_ram_role(ctx: Context) -> dict:
     ids = p.id_list('InstanceIds', ctx.settings.describe_ram_role_max_ids, *MALFORMED_IDS, required=False)
     name = p.str('RamRoleName')
     if name and ctx.store.find_role(ctx.account, name) is None:  # reference 0b.4: "no instance holds it"
-        raise ApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', 404)
+        raise ApiError(*c.RAM_ROLE_NOT_FOUND)
     if ids is None and not name:
-        raise ApiError('InvalidParameter.AllEmpty', 'At least one of InstanceIds and RamRoleName must be specified.', 403)
+        raise ApiError(*c.ALL_EMPTY)
     size = p.int('PageSize', 10, 1, 50)
     start = (p.int('PageNumber', 1, 1) - 1) * size
     if ids is not None:
@@ -244,9 +230,9 @@ def describe_instance_ram_role(ctx: Context) -> dict:
         for instance_id in ids:
             inst = _find(ctx, instance_id, region)
             if inst is None:
-                raise ApiError(*NOT_FOUND, 404)
+                raise ApiError(*c.INSTANCE_NOT_FOUND)
             if inst.network_type != 'vpc':
-                raise ApiError(*CLASSIC, 403)
+                raise ApiError(*c.CLASSIC_NETWORK)
             if not name or inst.ram_role.lower() == name.lower():
                 found.append(inst)
         total, page = len(found), found[start:start + size]
@@ -359,7 +345,7 @@ def _still_processing(entry: dict) -> None:
     say the first request is still in flight (reference 0b.3)."""
     if entry.get('processing', 0) > 0:
         entry['processing'] -= 1
-        raise ApiError('LastTokenProcessing', 'The last token request is processing.', 400)
+        raise ApiError(*c.LAST_TOKEN_PROCESSING)
 
 
 @ECS.action('RunInstances', _instance_arns)
@@ -401,29 +387,25 @@ def run_instances(ctx: Context) -> dict:
     return {'InstanceIdSets': {'InstanceIdSet': ids}, 'OrderId': order, 'TradePrice': 0.0}
 
 
-IDS_NOT_FOUND = ('InvalidInstanceIds.NotFound', 'The specified InstanceIds does not exist.')
-
-
-def _deletable(ctx: Context, ids: list[str], region: str | None, not_found: tuple[str, str]) -> list[Instance]:
+def _deletable(ctx: Context, ids: list[str], region: str | None, not_found: c.Error) -> list[Instance]:
     force = ctx.params.bool('Force', False)
     found = []
     for instance_id in ids:
         inst = _find(ctx, instance_id, region)
         if inst is None:
-            raise ApiError(*not_found, 404)
+            raise ApiError(*not_found)
         status = inst.current_status(ctx.now)
         if status in ('Pending', 'Starting'):  # even with Force (reference 0b.2)
-            raise ApiError('IncorrectInstanceStatus.Initializing', 'The specified instance is in initializing status.', 403)
+            raise ApiError(*c.INITIALIZING)
         if status != 'Stopped' and not force:
-            raise ApiError('IncorrectInstanceStatus',
-                           'The current status of the resource does not support this operation.', 403)
+            raise ApiError(*c.INCORRECT_STATUS)
         found.append(inst)
     return found
 
 
 @ECS.action('DeleteInstance', _instance_arns)
 def delete_instance(ctx: Context) -> dict:
-    for inst in _deletable(ctx, [ctx.params.str('InstanceId', required=True)], None, NOT_FOUND):
+    for inst in _deletable(ctx, [ctx.params.str('InstanceId', required=True)], None, c.INSTANCE_NOT_FOUND):
         ctx.store.remove_instance(inst)
     return {}
 
@@ -436,7 +418,7 @@ def delete_instances(ctx: Context) -> dict:
         raise missing('InstanceId.1')
     if len(ids) > MAX_IDS:
         raise invalid('InstanceId', f'At most {MAX_IDS} instances per call.')
-    for inst in _deletable(ctx, ids, region, IDS_NOT_FOUND):
+    for inst in _deletable(ctx, ids, region, c.INSTANCES_NOT_FOUND):
         ctx.store.remove_instance(inst)
     return {}
 
@@ -476,7 +458,7 @@ def describe_user_data(ctx: Context) -> dict:
     region = p.str('RegionId', required=True)
     inst = _find(ctx, p.str('InstanceId', required=True), region)
     if inst is None:
-        raise ApiError(*NOT_FOUND, 404)
+        raise ApiError(*c.INSTANCE_NOT_FOUND)
     return {'InstanceId': inst.instance_id, 'RegionId': inst.region_id, 'UserData': inst.user_data}
 
 
@@ -486,11 +468,11 @@ def modify_instance_attribute(ctx: Context) -> dict:
     p = ctx.params
     inst = _find(ctx, p.str('InstanceId', required=True), None)
     if inst is None:
-        raise ApiError(*NOT_FOUND, 404)
+        raise ApiError(*c.INSTANCE_NOT_FOUND)
     name, description, hostname = p.str('InstanceName', max_len=128), p.str('Description', max_len=256), p.str('HostName', max_len=64)
     user_data = p.str('UserData', max_len=32768)
     if user_data is not None and inst.current_status(ctx.now) != 'Stopped':
-        raise ApiError('IncorrectInstanceStatus', 'The current status of the resource does not support this operation.', 403)
+        raise ApiError(*c.INCORRECT_STATUS)
     inst.name = name if name is not None else inst.name
     inst.description = description if description is not None else inst.description
     inst.hostname = hostname if hostname is not None else inst.hostname
@@ -509,7 +491,7 @@ def modify_instance_metadata_options(ctx: Context) -> dict:
     tags = p.choice('InstanceMetadataTags', ('enabled', 'disabled'))
     inst = _find(ctx, instance_id, region)
     if inst is None:
-        raise ApiError(*NOT_FOUND, 404)
+        raise ApiError(*c.INSTANCE_NOT_FOUND)
     inst.http_tokens = tokens or inst.http_tokens
     inst.http_endpoint = endpoint or inst.http_endpoint
     inst.hop_limit = hop_limit or inst.hop_limit

@@ -11,20 +11,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .contract import KMS_THROTTLING
+from .contract import TRANSIENT_MESSAGES as MESSAGES
+
 KINDS = ('throttle', 'error', 'drop', 'delay', 'empty_body', 'truncated_body')
 BODY_KINDS = ('empty_body', 'truncated_body')
 _DEFAULTS = {
     'error': ('InternalError', 500),
-}
-KMS_THROTTLING = 'Rejected.Throttling'
-MESSAGES = {
-    'Throttling': 'Request was denied due to request throttling.',
-    'Throttling.User': 'Request was denied due to user flow control.',
-    'Throttling.Api': 'Request was denied due to api flow control.',
-    'Throttling.Resource': 'Request was denied due to resource flow control.',
-    KMS_THROTTLING: 'QPS Limit Exceeded',
-    'InternalError': 'The request processing has failed due to some unknown error, exception or failure.',
-    'ServiceUnavailable': 'The request has failed due to a temporary failure of the server.',
 }
 
 

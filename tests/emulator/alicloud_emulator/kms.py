@@ -17,6 +17,7 @@ import os
 import re
 import uuid
 
+from . import contract as c
 from .api import Context, Product
 from .clock import iso
 from .errors import ApiError, invalid
@@ -27,8 +28,7 @@ try:
 except ImportError:  # pragma: no cover - exercised by forcing the fallback in the tests
     AESGCM = None
 
-KMS = Product('KMS', '2016-01-20', 'kms', 'Forbidden.NoPermission', 'This operation is forbidden by permission system.',
-              'kms.{region}.aliyuncs.com')
+KMS = Product('KMS', '2016-01-20', 'kms', c.KMS_DENIED.code, c.KMS_DENIED.message, 'kms.{region}.aliyuncs.com')
 
 BLOB_MAGIC = b'EMU1'
 _ID_LEN = 36
@@ -121,7 +121,7 @@ def add_alias(account: Account, region_id: str, alias_name: str, key_id: str) ->
     if not _ALIAS_RE.match(alias_name):
         raise invalid('AliasName', 'It must look like alias/<name>.')
     if f'{region_id}:{alias_name}' in account.aliases:
-        raise ApiError('Rejected.AlreadyExists', 'The alias already exists.', 409)
+        raise ApiError(*c.ALIAS_EXISTS)
     alias = Alias(alias_name, key_id, region_id)
     account.aliases[f'{region_id}:{alias_name}'] = alias
     return alias
@@ -133,7 +133,7 @@ def new_secret(account: Account, region_id: str, at: float, name: str, data: str
     if not _SECRET_NAME_RE.match(name):
         raise invalid('SecretName', 'It must be 1-192 letters, digits or /_+=.@- characters.')
     if f'{region_id}:{name}' in account.secrets:
-        raise ApiError('Rejected.ResourceExist', 'The resource already exists.', 409)
+        raise ApiError(*c.RESOURCE_EXISTS)
     created = iso(at)
     secret = Secret(name=name, region_id=region_id, account_id=account.account_id, description=description,
                     secret_type=secret_type, data_type=data_type, encryption_key_id=encryption_key_id,
@@ -168,13 +168,13 @@ def resolve_key(ctx: Context, ref: str) -> KmsKey:
     if ref.startswith('alias/'):
         alias = ctx.account.aliases.get(f'{region}:{ref}')
         if alias is None:
-            raise ApiError('Forbidden.AliasNotFound', 'The specified Alias is not found.', 404)
+            raise ApiError(*c.ALIAS_NOT_FOUND)
         ref = alias.key_id
     key = ctx.account.keys.get(ref)
     if key is None or key.region_id != region:
-        raise ApiError('Forbidden.KeyNotFound', 'The specified Key is not found.', 404)
+        raise ApiError(*c.KEY_NOT_FOUND)
     if key.state != 'Enabled':
-        raise ApiError('Rejected.Disabled', 'The key is not enabled.', 409)
+        raise ApiError(*c.KEY_DISABLED)
     return key
 
 
@@ -331,13 +331,13 @@ def get_secret_value(ctx: Context) -> dict:
     p = ctx.params
     secret = ctx.account.secrets.get(f'{ctx.region()}:{_secret_name(p.str("SecretName", required=True))}')
     if secret is None:
-        raise ApiError('Forbidden.ResourceNotFound', 'Resource not found.', 404)
+        raise ApiError(*c.SECRET_NOT_FOUND)
     version_id = p.str('VersionId')
     stage = p.str('VersionStage', 'ACSCurrent')
     match = [(vid, v) for vid, v in secret.versions.items()
              if (vid == version_id if version_id else stage in v['stages'])]
     if not match:
-        raise ApiError('Forbidden.ResourceNotFound', 'The specified secret version is not found.', 404)
+        raise ApiError(*c.SECRET_VERSION_NOT_FOUND)
     vid, version = match[0]
     body = {'SecretName': secret.name, 'SecretData': version['data'], 'SecretDataType': secret.data_type,
             'SecretType': secret.secret_type, 'VersionId': vid, 'VersionStages': {'VersionStage': list(version['stages'])},

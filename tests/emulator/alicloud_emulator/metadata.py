@@ -16,6 +16,7 @@ import binascii
 import time
 from typing import TYPE_CHECKING
 
+from . import contract as c
 from .clock import iso, now, random_alnum, request_id
 from .dispatch import RawRequest, Reply, apply_faults
 from .faults import BODY_KINDS
@@ -85,7 +86,7 @@ def instance_credential(store: Store, inst: Instance, at: float) -> TempCredenti
 
 def _issue_token(store: Store, inst: Instance, headers, at: float) -> Reply:
     if 'X-Forwarded-For' in headers:
-        return _text(403, 'A token request must not carry X-Forwarded-For.')
+        return _text(*c.IMDS_FORWARDED)
     raw = headers.get(TTL_HEADER)
     if raw is None:
         return _text(400, f'Missing header {TTL_HEADER}.')
@@ -104,11 +105,11 @@ def _token_error(store: Store, inst: Instance, headers, at: float) -> Reply | No
     token = headers.get(TOKEN_HEADER)
     if token is None:
         if inst.http_tokens == 'required':  # 403, as the ECS user guide documents (reference 0b.9)
-            return _text(403, 'This instance requires a metadata token (security hardening mode).')
+            return _text(*c.IMDS_TOKEN_REQUIRED)
         return None
     owner, expires = store.imds_tokens.get(token, (None, 0.0))
     if owner != inst.instance_id or expires <= at:
-        return _text(401, 'The metadata token is invalid or expired.')
+        return _text(*c.IMDS_BAD_TOKEN)
     return None
 
 
@@ -128,7 +129,7 @@ def serve(store: Store, instance_id: str | None, method: str, path: str, headers
     # a role bound less than propagation_delay seconds ago is not served yet
     role = inst.ram_role if at >= inst.bound_at + store.settings.propagation_delay else ''
     if path == CREDENTIALS_PATH:
-        return _text(200, role) if role else _text(404, 'No RAM role is attached to this instance.')
+        return _text(200, role) if role else _text(*c.IMDS_NO_ROLE)
     if path.startswith(CREDENTIALS_PATH):
         name = path[len(CREDENTIALS_PATH):]
         cred = instance_credential(store, inst, at) if name and role and name.lower() == role.lower() else None
@@ -140,7 +141,7 @@ def serve(store: Store, instance_id: str | None, method: str, path: str, headers
     item = path.removeprefix('/latest/meta-data/')
     if item in _ITEMS:
         return _text(200, _ITEMS[item](inst))
-    return _text(404, 'Not found.')
+    return _text(*c.IMDS_NOT_FOUND)
 
 
 async def handle_metadata(emu: Emulator, req: RawRequest, instance_id: str | None, path: str) -> Reply | None:

@@ -8,6 +8,7 @@ import bisect
 import json
 import re
 
+from . import contract as c
 from .api import Context, Product
 from .clock import iso, random_alnum, random_digits
 from .errors import ApiError, invalid
@@ -15,8 +16,7 @@ from .params import Params
 from .policy import parse_document
 from .store import Policy, PolicyVersion, Role, User, new_policy
 
-RAM = Product('RAM', '2015-05-01', 'ram', 'NoPermission',
-              'You are not authorized to do this action. You should be authorized by RAM.', 'ram.aliyuncs.com')
+RAM = Product('RAM', '2015-05-01', 'ram', c.RAM_DENIED.code, c.RAM_DENIED.message, 'ram.aliyuncs.com')
 
 MAX_ROLES = 1000
 MAX_CUSTOM_POLICIES = 1500
@@ -57,7 +57,7 @@ def policy_name(params: Params) -> str:
 def policy_type(params: Params) -> str:
     value = params.str('PolicyType', required=True)
     if value not in ('System', 'Custom'):
-        raise ApiError('InvalidParameter.PolicyType', 'The parameter - "PolicyType" is incorrect.')
+        raise ApiError(*c.POLICY_TYPE_INVALID)
     return value
 
 
@@ -102,14 +102,14 @@ def _has_tags(tags: list[dict], wanted: list[dict]) -> bool:
 def get_role(ctx: Context, name: str) -> Role:
     role = ctx.store.find_role(ctx.account, name)
     if role is None:
-        raise ApiError('EntityNotExist.Role', 'The role does not exist.', 404)
+        raise ApiError(*c.ROLE_NOT_FOUND)
     return role
 
 
 def get_policy(ctx: Context, kind: str, name: str) -> Policy:
     policy = ctx.store.find_policy(ctx.account, kind, name)
     if policy is None:
-        raise ApiError('EntityNotExist.Policy', 'The policy does not exist.', 404)
+        raise ApiError(*c.POLICY_NOT_FOUND)
     return policy
 
 
@@ -120,14 +120,14 @@ def _custom_policy(ctx: Context) -> Policy:
 def _version_id(params: Params) -> str:
     value = params.str('VersionId', required=True)
     if not _VERSION_RE.match(value):
-        raise ApiError('InvalidParameter.VersionId.Format', 'The parameter - "VersionId" is not in a valid format.')
+        raise ApiError(*c.VERSION_ID_INVALID)
     return value
 
 
 def _policy_version(policy: Policy, version_id: str) -> PolicyVersion:
     version = policy.versions.get(version_id)
     if version is None:
-        raise ApiError('EntityNotExist.Policy.Version', 'The policy version does not exist.', 404)
+        raise ApiError(*c.VERSION_NOT_FOUND)
     return version
 
 
@@ -139,7 +139,7 @@ def _attachments(ctx: Context, policy: Policy, kinds: tuple[str, ...] = ('roles'
 def get_user(ctx: Context, name: str) -> User:
     user = ctx.store.find_user(ctx.account, name)
     if user is None:
-        raise ApiError('EntityNotExist.User', 'The user does not exist.', 404)
+        raise ApiError(*c.USER_NOT_FOUND)
     return user
 
 
@@ -206,9 +206,9 @@ def create_role(ctx: Context) -> dict:
     tags = _tags(p)
     account = ctx.account
     if ctx.store.find_role(account, name):
-        raise ApiError('EntityAlreadyExists.Role', 'The role does already EXIST.', 409)
+        raise ApiError(*c.ROLE_EXISTS)
     if len(account.roles) >= MAX_ROLES:
-        raise ApiError('LimitExceeded.Role', 'The count of roles beyond the current limits.', 409)
+        raise ApiError(*c.ROLE_LIMIT)
     created = iso(ctx.now)
     account.role_seq += 1
     role = Role(role_id=random_digits(19), name=name, description=description, trust_document=trust,
@@ -253,8 +253,7 @@ def delete_role(ctx: Context) -> dict:
     role = get_role(ctx, role_name(ctx.params))
     detached = ctx.store.detached_at.get((ctx.account.account_id, f'Role:{role.name.lower()}'), float('-inf'))
     if role.attached or ctx.now < detached + ctx.settings.delete_conflict_seconds:  # reference 0b.7
-        raise ApiError('DeleteConflict.Role.Policy',
-                       'The role CAN NOT has any attached policy while deleting the role.', 409)
+        raise ApiError(*c.ROLE_HAS_POLICIES)
     del ctx.account.roles[role.name.lower()]
     return {}
 
@@ -279,11 +278,9 @@ def _attach(ctx: Context, entity: Role | User, kind_name: str) -> None:
     policy = get_policy(ctx, kind, policy_name(p))
     key = f'{kind}:{policy.name}'
     if key in entity.attached:
-        raise ApiError(f'EntityAlreadyExists.{kind_name}.Policy',
-                       f'The policy has already been attached to the {kind_name.lower()}.', 409)
+        raise ApiError(*c.ATTACHED[kind_name])
     if sum(1 for k in entity.attached if k.startswith(f'{kind}:')) >= MAX_ATTACHED[kind]:
-        raise ApiError(f'LimitExceeded.{kind_name}.Policy',
-                       f'The count of policies attached to the {kind_name.lower()} beyond the current limits.', 409)
+        raise ApiError(*c.ATTACH_LIMIT[kind_name])
     entity.attached[key] = iso(ctx.now)
 
 
@@ -292,7 +289,7 @@ def _detach(ctx: Context, entity: Role | User, kind_name: str) -> None:
     kind = policy_type(p)
     name = policy_name(p)
     if entity.attached.pop(f'{kind}:{name}', None) is None:
-        raise ApiError(f'EntityNotExist.{kind_name}.Policy', f'The policy is not attached to the {kind_name.lower()}.', 404)
+        raise ApiError(*c.NOT_ATTACHED[kind_name])
     ctx.store.detached_at[(ctx.account.account_id, f'{kind_name}:{entity.name.lower()}')] = ctx.now
     ctx.store.detached_at[(ctx.account.account_id, f'policy:{kind}:{name}')] = ctx.now
 
@@ -318,9 +315,9 @@ def create_policy(ctx: Context) -> dict:
     tags = _tags(p)
     account = ctx.account
     if name in account.policies:
-        raise ApiError('EntityAlreadyExists.Policy', 'The policy already exists.', 409)
+        raise ApiError(*c.POLICY_EXISTS)
     if len(account.policies) >= MAX_CUSTOM_POLICIES:
-        raise ApiError('LimitExceeded.Policy', 'The count of policies beyond the current limits.', 409)
+        raise ApiError(*c.POLICY_LIMIT)
     policy = new_policy(name, 'Custom', document, description, iso(ctx.now))
     policy.tags = tags
     account.policies[name] = policy
@@ -383,14 +380,11 @@ def delete_policy(ctx: Context) -> dict:
     policy = _custom_policy(ctx)
     detached = ctx.store.detached_at.get((ctx.account.account_id, f'policy:Custom:{policy.name}'), float('-inf'))
     if _attachments(ctx, policy, ('users',)) or ctx.now < detached + ctx.settings.delete_conflict_seconds:
-        raise ApiError('DeleteConflict.Policy.User',
-                       'The policy CAN NOT be deleted while it is attached to any user.', 409)
+        raise ApiError(*c.POLICY_ATTACHED_TO_USER)
     if _attachments(ctx, policy, ('roles',)):  # undocumented code for roles: README, assumptions
-        raise ApiError('DeleteConflict.Policy.Role',
-                       'The policy CAN NOT be deleted while it is attached to a role.', 409)
+        raise ApiError(*c.POLICY_ATTACHED_TO_ROLE)
     if len(policy.versions) > 1 and not ctx.params.bool('CascadingDelete', False):
-        raise ApiError('DeleteConflict.Policy.Version',
-                       'The policy CAN NOT has any version except the default version.', 409)
+        raise ApiError(*c.POLICY_HAS_VERSIONS)
     del ctx.account.policies[policy.name]
     return {}
 
@@ -404,7 +398,7 @@ def create_policy_version(ctx: Context) -> dict:
     rotate = p.choice('RotateStrategy', ('None', 'DeleteOldestNonDefaultVersionWhenLimitExceeded'), 'None')
     if len(policy.versions) >= MAX_POLICY_VERSIONS:
         if rotate == 'None':
-            raise ApiError('LimitExceeded.Policy.Version', 'The count of policy version beyond the current limits.', 409)
+            raise ApiError(*c.VERSION_LIMIT)
         oldest = next(v for v in policy.versions if v != policy.default_version)
         del policy.versions[oldest]
     created = iso(ctx.now)
@@ -422,8 +416,7 @@ def delete_policy_version(ctx: Context) -> dict:
     policy = _custom_policy(ctx)
     version = _policy_version(policy, _version_id(ctx.params))
     if version.version_id == policy.default_version:
-        raise ApiError('DeleteConflict.Policy.Version.Default',
-                       'The default policy version CAN NOT been deleted directly.', 409)
+        raise ApiError(*c.DEFAULT_VERSION_DELETE)
     del policy.versions[version.version_id]
     return {}
 
@@ -473,9 +466,9 @@ def new_user(account, store, name: str, at: float, display_name: str = '', comme
              mobile_phone: str = '') -> User:
     """Create a RAM user (the API and the control plane)."""
     if store.find_user(account, name):
-        raise ApiError('EntityAlreadyExists.User', 'The user does already EXIST.', 409)
+        raise ApiError(*c.USER_EXISTS)
     if len(account.users) >= MAX_USERS:
-        raise ApiError('LimitExceeded.User', 'The count of users beyond the current limits.', 409)
+        raise ApiError(*c.USER_LIMIT)
     created = iso(at)
     account.user_seq += 1
     user = User(user_id=random_digits(16), name=name, display_name=display_name or name, comments=comments,
@@ -487,7 +480,7 @@ def new_user(account, store, name: str, at: float, display_name: str = '', comme
 
 def new_access_key(store, account, user: User, at: float) -> dict:
     if len(user.access_keys) >= MAX_USER_ACCESS_KEYS:
-        raise ApiError('LimitExceeded.User.AccessKey', 'The count of AccessKeys of the user beyond the current limits.', 409)
+        raise ApiError(*c.ACCESS_KEY_LIMIT)
     key_id, secret = 'LTAI5t' + random_alnum(18), random_alnum(30)
     store.add_user_key(account, user, key_id, secret, iso(at))
     return {'AccessKeyId': key_id, 'AccessKeySecret': secret, 'Status': 'Active', 'CreateDate': iso(at)}
@@ -519,9 +512,9 @@ def list_users(ctx: Context) -> dict:
 def delete_user(ctx: Context) -> dict:
     user = get_user(ctx, user_name(ctx.params))
     if user.access_keys:
-        raise ApiError('DeleteConflict.User.AccessKey', 'The user CAN NOT has any access key while deleting the user.', 409)
+        raise ApiError(*c.USER_HAS_KEYS)
     if user.attached:
-        raise ApiError('DeleteConflict.User.Policy', 'The user CAN NOT has any attached policy while deleting the user.', 409)
+        raise ApiError(*c.USER_HAS_POLICIES)
     del ctx.account.users[user.name.lower()]
     return {}
 
@@ -543,7 +536,7 @@ def delete_access_key(ctx: Context) -> dict:
     user = get_user(ctx, user_name(ctx.params))
     key_id = ctx.params.str('UserAccessKeyId', required=True)
     if key_id not in user.access_keys:
-        raise ApiError('EntityNotExist.User.AccessKey', 'The AccessKey does not exist.', 404)
+        raise ApiError(*c.ACCESS_KEY_NOT_FOUND)
     ctx.store.remove_user_key(user, key_id)
     return {}
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 
+from . import contract as c
 from .api import Context, Product
 from .clock import iso
 from .errors import ApiError
 from .policy import parse_document, trust_allows
 from .store import TempCredential
 
-STS = Product('STS', '2015-04-01', 'sts', 'NoPermission',
-              'You are not authorized to do this action. You should be authorized by RAM.', 'sts.aliyuncs.com')
+STS = Product('STS', '2015-04-01', 'sts', c.STS_DENIED.code, c.STS_DENIED.message, 'sts.aliyuncs.com')
 
 _ROLE_ARN_RE = re.compile(r'^acs:ram::(\d+):role/(.+)$', re.IGNORECASE)
 _SESSION_RE = re.compile(r'^[A-Za-z0-9.@_-]{2,64}$')
@@ -41,18 +41,18 @@ def assume_role(ctx: Context) -> dict:
             raise ApiError('InvalidParameter.PolicySize', 'The size of Policy must be smaller than 2048 bytes.')
         parse_document(policy, code='InvalidParameter.PolicyGrammar')
     if ctx.caller.is_root:  # STS FAQ; reference 0b.8
-        raise ApiError('NoPermission', 'Roles may not be assumed by root accounts.', 403)
+        raise ApiError(*c.ROOT_CANNOT_ASSUME)
     account = ctx.store.account(match.group(1))
     role = ctx.store.find_role(account, match.group(2)) if account else None
     if role is None:
-        raise ApiError('EntityNotExist.Role', 'The specified Role not exists .', 404)
+        raise ApiError(*c.STS_ROLE_NOT_FOUND)
     duration = p.int('DurationSeconds', 3600, code='InvalidParameter.DurationSeconds')
     if not MIN_DURATION <= duration <= role.max_session_duration:
         raise ApiError('InvalidParameter.DurationSeconds',
                        f'The Min/Max value of DurationSeconds is {MIN_DURATION}/{role.max_session_duration} seconds.')
     ctx.authorize('sts:AssumeRole', [account.role_arn(role.name)])
     if not trust_allows(role.trust, 'RAM', ctx.caller.trust_identities):
-        raise ApiError('NoPermission', 'You are not authorized to do this action. You should be authorized by RAM.', 403)
+        raise ApiError(*c.STS_DENIED)
     cred = ctx.store.mint_credential(account, role, session, duration, 'AssumeRole', policy=policy)
     return {
         'Credentials': credential_view(cred),

@@ -13,7 +13,7 @@ from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_ram20150501.client import Client as RamClient
 
 from alicloud_emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID
-from alicloud_emulator.calllog import is_write
+from alicloud_emulator.contract import is_write
 from alicloud_emulator.testing import ControlError, EmulatorProcess
 from helpers import ECS_TRUST, api_error, client_for
 

@@ -4,7 +4,8 @@
 for the instance waits (`FakeClock`), and `run_module` with them as the module's clients.
 
 FakeEcs behaves like the API as the project's API notes (alibaba-api.md, section 2) describe it, and as the
-emulator implements it.
+emulator implements it: every code, message and status it answers comes from the emulator's contract (errors.py),
+and tests/emulator/tests/test_parity.py plays one scenario table through it and through the emulator.
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ import json
 import threading
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support import module
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.errors import api_error, contract, is_write
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.module import AUTH
 
 ROLE = 'EcsKmsRole'
 OTHER = 'LegacyRole'
 REGION = 'cn-hangzhou'
-ALREADY = 'InvalidInstance.RamRoleAlreadyAttached'
-WRITE_ACTIONS = ('AttachInstanceRamRole', 'DetachInstanceRamRole', 'RunInstances', 'DeleteInstances')
-NOT_FOUND_CODE = 'InvalidInstanceId.NotFound'
-CLASSIC_CODE = 'InvalidNetworkType.MismatchRamRole'
+ALREADY = contract.ROLE_ALREADY_ATTACHED.code
+NOT_FOUND_CODE = contract.INSTANCE_NOT_FOUND.code
+CLASSIC_CODE = contract.CLASSIC_NETWORK.code
 
 
 class FakeEcs:
@@ -105,14 +105,14 @@ class FakeEcs:
         return self.policy.run(once, extra_codes=retry_codes, extra_timeout=retry_timeout, product='ecs', action=action)
 
     def writes(self):
-        return [a for a in self.calls if a in WRITE_ACTIONS]
+        return [a for a in self.calls if is_write(a)]
 
     @staticmethod
     def _ids(params, limit=100):
         ids = json.loads(params['InstanceIds'])
         assert isinstance(ids, list) and 1 <= len(ids), ids
         if len(ids) > limit:
-            raise AlicloudApiError('InvalidParameter', f'InstanceIds accepts at most {limit} ids', status=400)
+            raise api_error(contract.INSTANCE_IDS_MALFORMED, product='ecs')
         return ids
 
     # -- role names as this ECS spells and compares them
@@ -129,20 +129,19 @@ class FakeEcs:
         """The whole-call errors of a call naming a missing or classic instance."""
         for iid in ids:
             if iid not in self.instances:
-                raise AlicloudApiError(NOT_FOUND_CODE, 'The specified instanceId does not exist', status=404, request_id='REQ-404')
+                raise api_error(contract.INSTANCE_NOT_FOUND, product='ecs', request_id='REQ-404')
             if self.instances[iid]['network'] == 'classic':
-                raise AlicloudApiError(CLASSIC_CODE, 'Ram role cannot be applied to instances of Classic network type.', status=403,
-                                       request_id='REQ-403')
+                raise api_error(contract.CLASSIC_NETWORK, product='ecs', request_id='REQ-403')
 
     def DescribeInstanceRamRole(self, params):
         assert params['PageSize'] <= 50
+        if 'RamRoleName' in params and not self._known_role(params['RamRoleName']) and self.missing_role == 'error':
+            raise api_error(contract.RAM_ROLE_NOT_FOUND, product='ecs')
         if 'InstanceIds' in params:
             ids = self._ids(params, self.describe_limit)
             self._check_instances(ids)
             match = [i for i in ids if 'RamRoleName' not in params or self._same(params['RamRoleName'], self.instances[i]['role'])]
         else:
-            if not self._known_role(params['RamRoleName']) and self.missing_role == 'error':
-                raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404)
             match = [i for i, v in self.instances.items() if v['role'] is not None and self._same(v['role'], params['RamRoleName'])]
         start = (params.get('PageNumber', 1) - 1) * params['PageSize']
         page = match[start:start + params['PageSize']]
@@ -150,6 +149,7 @@ class FakeEcs:
             {'InstanceId': i, 'RamRoleName': self.instances[i]['role'] or ''} for i in page]}}
 
     def _write(self, action, params, one):
+        ok_message = contract.ATTACH_OK_MESSAGE if action == 'AttachInstanceRamRole' else contract.DETACH_OK_MESSAGE
         ids = self._ids(params)
         if self.whole_call:
             self._check_instances(ids)
@@ -159,32 +159,34 @@ class FakeEcs:
             if failure is None:
                 inst = self.instances.get(iid)
                 if inst is None:
-                    failure = (NOT_FOUND_CODE, 'The specified instanceId does not exist')
+                    failure = contract.INSTANCE_NOT_FOUND[:2]
                 elif inst['network'] == 'classic':
-                    failure = (CLASSIC_CODE, 'classic')
+                    failure = contract.CLASSIC_NETWORK[:2]
                 else:
                     failure = one(inst)
-            rows.append({'InstanceId': iid, 'Success': failure is None, 'Code': failure[0] if failure else '200',
-                         'Message': failure[1] if failure else 'success'})
+            rows.append({'InstanceId': iid, 'Success': failure is None, 'Code': failure[0] if failure else contract.ROW_OK_CODE,
+                         'Message': failure[1] if failure else ok_message})
         return {'TotalCount': len(rows), 'FailCount': sum(1 for r in rows if not r['Success']),
                 action + 'Results': {action + 'Result': rows}}
 
     def AttachInstanceRamRole(self, params):
         role = params['RamRoleName']
         if not self._known_role(role):
-            raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404)
+            raise api_error(contract.RAM_ROLE_NOT_FOUND, product='ecs')
 
         def one(inst):
             if inst['role'] is not None:
-                return (ALREADY, 'the instance already holds a RAM role')
+                return contract.ROLE_ALREADY_ATTACHED[:2]
             inst['role'] = self._spelled(role)
             return None
         return self._write('AttachInstanceRamRole', params, one)
 
     def DetachInstanceRamRole(self, params):
         def one(inst):
-            if inst['role'] is None or ('RamRoleName' in params and not self._same(params['RamRoleName'], inst['role'])):
-                return ('InvalidRamRole.NotAttached', 'the instance does not hold that RAM role')
+            if inst['role'] is None:
+                return contract.ROLE_NOT_ATTACHED[:2]
+            if 'RamRoleName' in params and not self._same(params['RamRoleName'], inst['role']):
+                return contract.ROLE_MISMATCH[:2]
             inst['role'] = None
             return None
         return self._write('DetachInstanceRamRole', params, one)
@@ -212,7 +214,7 @@ class FakeEcs:
     def RunInstances(self, params):
         assert params['VSwitchId']
         if params.get('RamRoleName') and not self._known_role(params['RamRoleName']):
-            raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404)
+            raise api_error(contract.RAM_ROLE_NOT_FOUND, product='ecs')
         token = params.get('ClientToken')
         if token in self.tokens:
             return {'InstanceIdSets': {'InstanceIdSet': list(self.tokens[token])}}  # the same token: the same instances
@@ -232,11 +234,10 @@ class FakeEcs:
         assert params['Force'] is True and len(params['InstanceId']) <= 100
         for iid in params['InstanceId']:
             if iid not in self.instances:
-                raise AlicloudApiError('InvalidInstanceIds.NotFound', 'The specified InstanceIds does not exist.', status=404)
+                raise api_error(contract.INSTANCES_NOT_FOUND, product='ecs')
         for iid in params['InstanceId']:
             if self.instances[iid]['status'] in ('Pending', 'Starting'):
-                raise AlicloudApiError('IncorrectInstanceStatus.Initializing', 'The specified instance is in initializing status.',
-                                       status=403)
+                raise api_error(contract.INITIALIZING, product='ecs')
         for iid in params['InstanceId']:
             self.instances.pop(iid)
         return {}
@@ -252,7 +253,7 @@ class FakeRam:
         assert action == 'GetRole'
         name = params['RoleName']
         if name not in self.roles:
-            raise AlicloudApiError('EntityNotExist.Role', 'The role does not exist.', status=404)
+            raise api_error(contract.ROLE_NOT_FOUND, product='ram')
         return {'Role': {'RoleName': name, 'AssumeRolePolicyDocument': json.dumps(self.roles[name])}}
 
 

@@ -1,14 +1,16 @@
 # Copyright (c) 2026 alicloud.instance_ram contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The KMS fake: a client whose answers are given per action, a round trip of Encrypt/Decrypt, a denial."""
+"""The KMS fake: a client whose answers are given per action, a round trip of Encrypt/Decrypt, and the errors KMS answers
+(from the emulator's contract, see errors.py) for a denial, a missing key and a missing secret."""
 
 from __future__ import annotations
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.errors import api_error, contract
 
 SECRET_VALUE = 'db-password-value-DoNotLeak'
-DENIED = AlicloudApiError('Forbidden.NoPermission', 'This operation is forbidden by permission system.', status=403,
-                          request_id='R-1', product='kms', action='GetSecretValue')
+DENIED = api_error(contract.KMS_DENIED, product='kms', action='GetSecretValue')
+KEY_NOT_FOUND = api_error(contract.KEY_NOT_FOUND, product='kms', action='Encrypt')
+SECRET_NOT_FOUND = api_error(contract.SECRET_NOT_FOUND, product='kms', action='GetSecretValue')
 
 
 class FakeKms:

@@ -1,10 +1,13 @@
 # Copyright (c) 2026 alicloud.instance_ram contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The metadata-service fake: a table of (method, path, token?) -> (status, body) that records every request."""
+"""The metadata-service fake: a table of (method, path, token?) -> (status, body) that records every request; its own
+answers (a bad token, no role, an unknown path) are those of the emulator's contract (see errors.py)."""
 
 from __future__ import annotations
 
 import json
+
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.errors import contract
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import CREDENTIALS_PATH, TOKEN_HEADER, TOKEN_PATH, parse_time
 
@@ -35,11 +38,11 @@ class FakeService:
             assert path == TOKEN_PATH
             return (200, 'metadata-token') if self.token_status == 200 else (self.token_status, 'refused')
         if headers.get(TOKEN_HEADER) not in (None, 'metadata-token'):
-            return 401, 'bad token'
+            return contract.IMDS_BAD_TOKEN
         if TOKEN_HEADER not in headers and self.tokenless_status != 200:
             return self.tokenless_status, 'hardened mode required'
         if path == CREDENTIALS_PATH:
-            return (200, self.role) if self.role else (404, 'Not Found')
+            return (200, self.role) if self.role else contract.IMDS_NO_ROLE
         if self.role and path == CREDENTIALS_PATH + self.role:
             return 200, self.document if isinstance(self.document, str) else json.dumps(self.document)
-        return 404, 'Not Found'
+        return contract.IMDS_NOT_FOUND

@@ -3,7 +3,8 @@
 """The RAM fake: an in-memory RAM (and ECS role bindings) behind the ApiClient.call interface.
 
 It behaves like the service where the modules depend on it: error codes of missing or duplicate
-entities, UpdateRole resetting an absent NewMaxSessionDuration to 3600, documents returned
+entities (all from the emulator's contract, see errors.py), role names looked up without regard to case
+(reference 0b.11; the name keeps the case it was created with), UpdateRole resetting an absent NewMaxSessionDuration to 3600, documents returned
 re-formatted, the 5-version limit, DescribeInstanceRamRole answering InvalidRamRole.NotFound for a
 role ECS does not know (`ecs_unknown`: RAM roles ECS does not see yet). With `policy` (a RetryPolicy)
 every call is retried as the real ApiClient does, so the `retry_codes` a module passes take effect. `run_module` runs a module's main() against it and returns
@@ -13,18 +14,20 @@ the exit code, the JSON result and the calls made.
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory, is_write, write_record
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support import module
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.errors import api_error, contract
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.errors import is_write as contract_write
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.module import AUTH
 
 KMS_DOC = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'kms:*', 'Resource': '*'}]}
 DATE = '2026-11-27T10:00:00Z'
 LATER = '2026-11-27T11:00:00Z'
 SYSTEM_POLICIES = ('AliyunKMSFullAccess', 'AliyunKMSCryptoUserAccess', 'AliyunKMSSecretUserAccess', 'AliyunECSReadOnlyAccess')
-WRITES = ('Create', 'Update', 'Delete', 'Attach', 'Detach', 'Set')
 
 
 def service_text(document):
@@ -32,10 +35,35 @@ def service_text(document):
     return json.dumps(json.loads(document) if isinstance(document, str) else document, indent=2, sort_keys=True)
 
 
+class RoleNames(MutableMapping):
+    """A dict keyed by role name without regard to case, as RAM looks names up; keys keep their first spelling."""
+
+    def __init__(self):
+        self._items = {}  # lower-case name -> (name as created, value)
+
+    def __getitem__(self, name):
+        return self._items[name.lower()][1]
+
+    def __setitem__(self, name, value):
+        self._items[name.lower()] = (self._items.get(name.lower(), (name,))[0], value)
+
+    def __delitem__(self, name):
+        del self._items[name.lower()]
+
+    def __iter__(self):
+        return iter([spelled for spelled, dummy in self._items.values()])
+
+    def __len__(self):
+        return len(self._items)
+
+    def __repr__(self):
+        return repr(dict(self.items()))
+
+
 class FakeCloud:
     def __init__(self):
-        self.roles = {}        # name -> GetRole body
-        self.attached = {}     # role name -> [(type, name)]
+        self.roles = RoleNames()     # name -> GetRole body
+        self.attached = RoleNames()  # role name -> [(type, name)]
         self.policies = {}     # (type, name) -> {'Policy': {...}, 'versions': {id: text}}
         self.bindings = {}     # instance id -> role name (ECS)
         self.users = {}        # policy (type, name) -> [user names]
@@ -71,7 +99,7 @@ class FakeCloud:
         return [c[1] for c in self.calls if c[0] == product]
 
     def writes(self):
-        return [c[1] for c in self.calls if c[1].startswith(WRITES)]
+        return [call[1] for call in self.calls if contract_write(call[1])]
 
     def call_of(self, action):
         return next(c for c in self.calls if c[1] == action)
@@ -102,17 +130,25 @@ class FakeCloud:
 
     @staticmethod
     def error(code, status=404):
+        """An error of a test's own making (a race, a fault); the fake's own answers come from the contract."""
+        if isinstance(code, contract.Error):
+            return api_error(code, product='ram')
         return AlicloudApiError(code, code.replace('.', ' '), status=status, request_id='R-1', product='ram')
 
     def _role(self, params):
         if params['RoleName'] not in self.roles:
-            raise self.error('EntityNotExist.Role')
+            raise self.error(contract.ROLE_NOT_FOUND)
         return self.roles[params['RoleName']]
 
     def _policy(self, kind, name):
         if (kind, name) not in self.policies:
-            raise self.error('EntityNotExist.Policy')
+            raise self.error(contract.POLICY_NOT_FOUND)
         return self.policies[(kind, name)]
+
+    def _policy_key(self, params):
+        if params['PolicyType'] not in ('System', 'Custom'):
+            raise self.error(contract.POLICY_TYPE_INVALID)
+        return (params['PolicyType'], params['PolicyName'])
 
     # RAM roles
     def GetRole(self, params):
@@ -121,7 +157,7 @@ class FakeCloud:
     def CreateRole(self, params):
         name = params['RoleName']
         if name in self.roles:
-            raise self.error('EntityAlreadyExists.Role', 409)
+            raise self.error(contract.ROLE_EXISTS)
         role = self.add_role(name, params['AssumeRolePolicyDocument'], params.get('Description', ''), params.get('MaxSessionDuration', 3600))
         view = dict(role)
         del view['UpdateDate']
@@ -140,7 +176,7 @@ class FakeCloud:
     def DeleteRole(self, params):
         self._role(params)
         if self.attached[params['RoleName']]:
-            raise self.error('DeleteConflict.Role.Policy', 409)
+            raise self.error(contract.ROLE_HAS_POLICIES)
         del self.roles[params['RoleName']]
         return {}
 
@@ -161,32 +197,33 @@ class FakeCloud:
                                         for t, n in self.attached[params['RoleName']]]}}
 
     def AttachPolicyToRole(self, params):
+        key = self._policy_key(params)
         self._role(params)
-        key = (params['PolicyType'], params['PolicyName'])
         self._policy(*key)
         if key in self.attached[params['RoleName']]:
-            raise self.error('EntityAlreadyExists.Role.Policy', 409)
+            raise self.error(contract.ROLE_POLICY_ATTACHED)
         self.attached[params['RoleName']].append(key)
         return {}
 
     def DetachPolicyFromRole(self, params):
+        key = self._policy_key(params)
         self._role(params)
-        key = (params['PolicyType'], params['PolicyName'])
         if key not in self.attached[params['RoleName']]:
-            raise self.error('EntityNotExist.Role.Policy')
+            raise self.error(contract.ROLE_POLICY_NOT_ATTACHED)
         self.attached[params['RoleName']].remove(key)
         return {}
 
     def DetachPolicyFromUser(self, params):
         users = self.users.get((params['PolicyType'], params['PolicyName']), [])
         if params['UserName'] not in users:
-            raise self.error('EntityNotExist.User.Policy')
+            raise self.error(contract.USER_POLICY_NOT_ATTACHED)
         users.remove(params['UserName'])
         return {}
 
     # RAM policies
-    def _count(self, key):
-        return sum(key in keys for keys in self.attached.values()) + len(self.users.get(key, []))
+    def _count(self, key, kinds=('roles', 'users')):
+        roles = sum(key in keys for keys in self.attached.values()) if 'roles' in kinds else 0
+        return roles + (len(self.users.get(key, [])) if 'users' in kinds else 0)
 
     def GetPolicy(self, params):
         key = (params['PolicyType'], params['PolicyName'])
@@ -203,7 +240,7 @@ class FakeCloud:
 
     def CreatePolicy(self, params):
         if ('Custom', params['PolicyName']) in self.policies:
-            raise self.error('EntityAlreadyExists.Policy', 409)
+            raise self.error(contract.POLICY_EXISTS)
         self.add_policy(params['PolicyName'], params['PolicyDocument'], description=params.get('Description', ''))
         return {'Policy': dict(self.policies[('Custom', params['PolicyName'])]['Policy'])}
 
@@ -211,7 +248,7 @@ class FakeCloud:
         entry = self._policy('Custom', params['PolicyName'])
         if len(entry['versions']) >= 5:
             if params.get('RotateStrategy') != 'DeleteOldestNonDefaultVersionWhenLimitExceeded':
-                raise self.error('LimitExceeded.Policy.Version', 409)
+                raise self.error(contract.VERSION_LIMIT)
             oldest = next(v for v in entry['versions'] if v != entry['Policy']['DefaultVersion'])
             del entry['versions'][oldest]
         version = f"v{entry['next']}"
@@ -237,18 +274,20 @@ class FakeCloud:
     def DeletePolicy(self, params):
         key = ('Custom', params['PolicyName'])
         entry = self._policy(*key)
-        if self._count(key):
-            raise self.error('DeleteConflict.Policy.User', 409)
+        if self._count(key, ('users',)):
+            raise self.error(contract.POLICY_ATTACHED_TO_USER)
+        if self._count(key, ('roles',)):
+            raise self.error(contract.POLICY_ATTACHED_TO_ROLE)
         if len(entry['versions']) > 1 and not params.get('CascadingDelete'):
-            raise self.error('DeleteConflict.Policy.Version', 409)
+            raise self.error(contract.POLICY_HAS_VERSIONS)
         del self.policies[key]
         return {}
 
     # ECS
     def DescribeInstanceRamRole(self, params):
         if params['RamRoleName'] not in self.roles or params['RamRoleName'] in self.ecs_unknown:
-            raise AlicloudApiError('InvalidRamRole.NotFound', 'The specified RAMRoleName does not exist.', status=404, product='ecs')
-        sets = [{'InstanceId': i, 'RamRoleName': r} for i, r in sorted(self.bindings.items()) if r == params['RamRoleName']]
+            raise api_error(contract.RAM_ROLE_NOT_FOUND, product='ecs')
+        sets = [{'InstanceId': i, 'RamRoleName': r} for i, r in sorted(self.bindings.items()) if r.lower() == params['RamRoleName'].lower()]
         return {'InstanceRamRoleSets': {'InstanceRamRoleSet': sets}, 'TotalCount': len(sets)}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 # `alicloud.instance_ram.auth` for modules, `alicloud.instance_ram.auth.plugins` for lookups and inventories (the same
 # options, plus the `env:` entries Ansible reads for plugins). Both are literal text, as ansible-test's documentation
 # checks require; tests/unit/plugins/plugin_utils/test_base.py keeps them equal to each other, to the argument spec
-# (_client.auth_argument_spec) and to the environment names of _client.ENV.
+# (_credentials.auth_argument_spec) and to the environment names of _credentials.ENV.
 
 
 class ModuleDocFragment:

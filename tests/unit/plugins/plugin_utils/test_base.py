@@ -8,7 +8,7 @@ import yaml
 from ansible.plugins.loader import lookup_loader
 
 from ansible_collections.alicloud.instance_ram.plugins.doc_fragments.auth import ModuleDocFragment
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client, _credentials
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.plugin_utils import _base
 
@@ -17,7 +17,7 @@ PLUGINS = yaml.safe_load(ModuleDocFragment.PLUGINS)
 
 
 def test_one_set_of_options_for_modules_and_plugins_matching_the_argument_spec():
-    spec = _client.auth_argument_spec()
+    spec = _credentials.auth_argument_spec()
     assert list(MODULES['options']) == list(PLUGINS['options']) == list(spec) == list(_base.AUTH_OPTIONS)
     for name, entry in spec.items():
         for doc in (MODULES['options'][name], PLUGINS['options'][name]):
@@ -29,8 +29,8 @@ def test_one_set_of_options_for_modules_and_plugins_matching_the_argument_spec()
 
 def test_plugins_list_every_environment_variable_oldest_first_and_modules_none():
     for name, doc in PLUGINS['options'].items():
-        # Ansible takes the last variable set in this list, the modules the first one in _client.ENV
-        assert [e['name'] for e in doc.get('env', [])] == list(reversed(_client.ENV.get(name, ()))), name
+        # Ansible takes the last variable set in this list, the modules the first one in _credentials.ENV
+        assert [e['name'] for e in doc.get('env', [])] == list(reversed(_credentials.ENV.get(name, ()))), name
         assert 'env' not in MODULES['options'][name]
     assert 'action group' in ' '.join(MODULES['notes']) and 'action group' not in ' '.join(PLUGINS['notes'])
     assert PLUGINS['requirements'] == MODULES['requirements']
@@ -58,9 +58,9 @@ def test_credentials_of_the_environment_stay_with_the_modules_precedence(monkeyp
     monkeypatch.setenv('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'env-secret')
     params = _base.auth_params(_plugin(profile='deploy'))
     assert params['access_key_id'] is None and params['access_key_secret'] is None
-    assert _client.resolve_credential_source(params)['kind'] == 'profile', 'an explicit profile beats keys of the environment'
+    assert _credentials.resolve_credential_source(params)['kind'] == 'profile', 'an explicit profile beats keys of the environment'
     params = _base.auth_params(_plugin())
-    source = _client.resolve_credential_source(params)
+    source = _credentials.resolve_credential_source(params)
     assert (source['origin'], source['variable'], source['access_key_id']) == ('environment', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'LTAIenv')
 
 

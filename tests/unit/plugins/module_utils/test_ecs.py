@@ -396,7 +396,7 @@ def test_detach_batch_with_missing_and_classic_instances(whole_call):
 def test_replace_with_a_missing_instance_in_the_batch():
     ecs = FakeEcs(vpc=['i-1', 'i-2'], roles={'i-1': OTHER, 'i-2': OTHER})
     results = by_id(_ecs_binding.apply_binding(ecs, REGION, ROLE, planned(['i-1', 'i-gone', 'i-2'], OTHER, on_conflict='replace'),
-                                       on_conflict='replace'))
+                                               on_conflict='replace'))
     assert results['i-1']['action'] == results['i-2']['action'] == 'replaced'
     assert results['i-gone']['code'] == NOT_FOUND_CODE and results['i-gone']['action'] == 'failed'
     assert ecs.instances['i-1']['role'] == ecs.instances['i-2']['role'] == ROLE
@@ -524,7 +524,8 @@ def test_describe_instances_pages_and_chunks():
 
 def test_matches_and_removal_order():
     raw = {'InstanceName': 'web', 'Tags': {'Tag': [{'TagKey': 'app', 'TagValue': 'kms'}, {'TagKey': 'x', 'TagValue': 'y'}]}}
-    assert _ecs_instances.matches(raw, 'web', {'app': 'kms'}) and not _ecs_instances.matches(raw, 'web2') and not _ecs_instances.matches(raw, 'web', {'app': 'other'})
+    assert _ecs_instances.matches(raw, 'web', {'app': 'kms'}) and not _ecs_instances.matches(raw, 'web2')
+    assert not _ecs_instances.matches(raw, 'web', {'app': 'other'})
     instances = [{'InstanceId': 'a', 'Status': 'Running', 'CreationTime': '1'}, {'InstanceId': 'b', 'Status': 'Stopped', 'CreationTime': '0'},
                  {'InstanceId': 'c', 'Status': 'Running', 'CreationTime': '2'}]
     assert [i['InstanceId'] for i in _ecs_instances.removal_order(instances)] == ['b', 'c', 'a']
@@ -560,7 +561,7 @@ def test_wait_for_times_out_naming_the_stragglers():
 def test_run_and_delete_instances():
     ecs = FakeEcs()
     ids = _ecs_instances.run_instances(ecs, REGION, 2, image_id='img', instance_type='t', vswitch_id='vsw', security_group_ids=['sg'], name='web',
-                             tags={'app': 'kms'}, role_name=ROLE, token='tok')
+                                       tags={'app': 'kms'}, role_name=ROLE, token='tok')
     assert ids == ['i-new001', 'i-new002'] and ecs.instances['i-new001']['role'] == ROLE
     params = ecs.log[0][1]
     assert params['Tag'] == [{'Key': 'app', 'Value': 'kms'}] and params['ClientToken'] == 'tok' and params['SecurityGroupIds'] == ['sg']
@@ -575,7 +576,7 @@ def test_run_and_delete_instances():
 def test_run_instances_creates_at_most_100_a_call_each_with_its_own_token():
     ecs = FakeEcs()
     ids = _ecs_instances.run_instances(ecs, REGION, 250, image_id='img', instance_type='t', vswitch_id='vsw', security_group_ids=None, name='web',
-                             token='tok')
+                                       token='tok')
     assert len(ids) == 250 and len(set(ids)) == 250
     assert [(p['Amount'], p['ClientToken']) for a, p, r, t in ecs.log] == [(100, 'tok'), (100, 'tok-1'), (50, 'tok-2')]
 
@@ -675,7 +676,7 @@ def test_run_instances_retries_a_client_token_still_in_flight(code):
     ecs.RunInstances({'VSwitchId': 'vsw', 'Amount': 2, 'ClientToken': 'tok'})  # the first request, still being processed
     ecs.faults['RunInstances'] = [AlicloudApiError(code, 'the request with this token is being processed', status=400)] * 2
     ids = _ecs_instances.run_instances(ecs, REGION, 2, image_id='img', instance_type='t', vswitch_id='vsw', security_group_ids=None, name='web',
-                             token='tok')
+                                       token='tok')
     assert ids == ['i-new001', 'i-new002'] and len(ecs.instances) == 2  # the instances of the first request, none more
     assert ecs.calls == ['RunInstances'] * 3 and len(clock.sleeps) == 2
 

@@ -191,7 +191,8 @@ def test_reads_run_concurrently_and_merge_in_order():
     ecs.latency = None
     want_roles, want_errors = _ecs_binding.read_roles(ecs, REGION, asked)
     assert list(roles.items()) == list(want_roles.items()) and list(errors.items()) == list(want_errors.items())
-    assert errors == {'i-gone': (_ecs_binding.NOT_FOUND, _ecs_binding.MESSAGES[_ecs_binding.NOT_FOUND]), 'c-9': (_ecs_binding.CLASSIC, _ecs_binding.MESSAGES[_ecs_binding.CLASSIC])}
+    assert errors == {'i-gone': (_ecs_binding.NOT_FOUND, _ecs_binding.MESSAGES[_ecs_binding.NOT_FOUND]),
+                      'c-9': (_ecs_binding.CLASSIC, _ecs_binding.MESSAGES[_ecs_binding.CLASSIC])}
     assert gate.peak == 4 and ecs.peak == 4
 
 

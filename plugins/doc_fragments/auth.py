@@ -7,7 +7,7 @@ from __future__ import annotations
 # `alicloud.instance_ram.auth` holds every option; lookups and inventories also extend `alicloud.instance_ram.auth.plugins`,
 # which adds only the `env:` entries Ansible reads for a plugin (Ansible merges a fragment's option into the option of
 # the same name). tests/unit/plugins/plugin_utils/test_base.py keeps the options equal to the argument spec
-# (_client.auth_argument_spec) and the env entries to the environment names of _client.ENV.
+# (_credentials.auth_argument_spec) and the env entries to the environment names of _credentials.ENV.
 
 
 class ModuleDocFragment:

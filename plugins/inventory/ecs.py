@@ -159,8 +159,8 @@ from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
-    DESCRIBE_INSTANCES_PAGE_SIZE, DESCRIBE_ROLE_PAGE_SIZE, chunked, describe_instances, read_roles)
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import DESCRIBE_INSTANCES_PAGE_SIZE, chunked, describe_instances
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import DESCRIBE_ROLE_PAGE_SIZE, read_roles
 from ansible_collections.alicloud.instance_ram.plugins.plugin_utils._base import (
     AlicloudError, client_factory, error_text, missing_sdk, quiet_credentials)
 

@@ -20,7 +20,7 @@ import time
 
 from ._errors import AlicloudParameterError, from_exception, is_api_exception, wrapped_own_error
 
-THROTTLING_CODES = frozenset((
+TRANSIENT_CODES = frozenset((
     'Throttling',
     'Throttling.User',
     'Throttling.Api',
@@ -43,10 +43,10 @@ _LISTENERS = threading.local()
 
 
 @contextlib.contextmanager
-def throttling_listener(callback):
-    """Within (in this thread only): `callback(err)` hears of every throttling answer a `RetryPolicy.run` gets,
-    retried or not, as do the listeners of enclosing uses (the binding engine's concurrency gate listens,
-    see _ecs.Concurrency)."""
+def transient_listener(callback):
+    """Within (in this thread only): `callback(err)` hears of every transient answer (`RetryPolicy.is_transient`) a
+    `RetryPolicy.run` gets, retried or not, as do the listeners of enclosing uses (the binding engine's concurrency
+    gate listens, see _ecs.Concurrency)."""
     stack = getattr(_LISTENERS, 'stack', None)
     if stack is None:
         stack = _LISTENERS.stack = []
@@ -79,9 +79,9 @@ class RetryPolicy:
         self.clock = clock
 
     @staticmethod
-    def is_throttling(err):
+    def is_transient(err):
         """Throttling (any code, and any HTTP 429), unavailability, 5xx and transport failures: worth another try after a pause."""
-        if err.code in THROTTLING_CODES or err.code.startswith('Throttling'):
+        if err.code in TRANSIENT_CODES or err.code.startswith('Throttling'):
             return True
         return bool(err.status and (err.status == 429 or err.status >= 500))
 
@@ -120,16 +120,16 @@ class RetryPolicy:
                     raise own from None  # pylint: disable=raising-bad-type  # (not None: checked on the line above)
                 err = from_exception(exc, product=product, action=action)
                 err.attempts = attempt
-                throttled = self.is_throttling(err)
-                if throttled:
+                transient = self.is_transient(err)
+                if transient:
                     _heard(err)
-                if throttled and err.is_transport and not idempotent:
+                if transient and err.is_transport and not idempotent:
                     err.message += '; not sent again, because it may have taken effect: a rerun reads the state and converges'
                     raise err from None
-                eventual = not throttled and bool(extra_codes) and err.matches(*extra_codes)
-                if not (throttled or eventual):
+                eventual = not transient and bool(extra_codes) and err.matches(*extra_codes)
+                if not (transient or eventual):
                     raise err from None
-                if throttled and attempt >= self.max_attempts:
+                if transient and attempt >= self.max_attempts:
                     raise err from None
                 bound = self.max_total_wait
                 pause = self.delay(attempt, err)

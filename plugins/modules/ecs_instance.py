@@ -325,31 +325,35 @@ role_summary:
 
 import uuid
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
-    CLASSIC,
     MAX_CONCURRENCY_SPEC,
+    concurrency,
+    describe_instances,
+    max_concurrency,
+    require_region,
+)
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import (
+    CLASSIC,
     MESSAGES,
     apply_binding,
     check_role,
-    client_token,
-    concurrency,
-    delete_instances,
-    describe_instances,
     failure_message,
     is_change,
-    matches,
-    max_concurrency,
-    normalize_instance,
     plan_binding,
     read_roles,
-    removal_order,
-    require_region,
-    run_instances,
     summarize,
+)
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_instances import (
+    client_token,
+    delete_instances,
+    matches,
+    normalize_instance,
+    removal_order,
+    run_instances,
     wait_for,
 )
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 
 CREATE_OPTIONS = ('image_id', 'instance_type', 'vswitch_id')
 STARTING = ('Pending', 'Starting')

@@ -141,7 +141,6 @@ instances:
       sample: EcsRamRoleTest
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
     MAX_CONCURRENCY_SPEC,
     concurrency,
@@ -149,8 +148,9 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
     max_concurrency,
     require_region,
     unique_ids,
-    with_roles,
 )
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_instances import with_roles
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 
 
 def run(module):

@@ -233,9 +233,8 @@ summary:
       sample: 250
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
-    MAX_CONCURRENCY_SPEC,
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import MAX_CONCURRENCY_SPEC, max_concurrency, require_region, unique_ids
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import (
     bind_roles,
     binding_diff,
     check_role,
@@ -243,11 +242,9 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
     failure_message,
     instances_with_role,
     is_change,
-    max_concurrency,
-    require_region,
     summarize,
-    unique_ids,
 )
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import check_document
 
 

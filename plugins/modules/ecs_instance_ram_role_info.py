@@ -84,17 +84,9 @@ instance_ram_roles:
       sample: The specified instanceId does not exist
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
-    MAX_CONCURRENCY_SPEC,
-    instance_role,
-    instances_with_role,
-    max_concurrency,
-    read_roles,
-    require_region,
-    same_role,
-    unique_ids,
-)
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import MAX_CONCURRENCY_SPEC, max_concurrency, require_region, unique_ids
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import instance_role, instances_with_role, read_roles, same_role
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 
 
 def run(module):

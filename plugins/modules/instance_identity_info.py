@@ -108,8 +108,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 
 METADATA_URL = 'http://100.100.100.200'
 TOKEN_PATH = '/latest/api/token'
@@ -224,7 +224,7 @@ def run(module):
                             where=f' (through the proxy {_proxy_label(proxy)})' if proxy else '')
     found = reader.read()
     if reader.token:
-        module.module.no_log_values.add(reader.token)
+        module.mask(reader.token)
     module.exit_json(changed=False, **found)
 
 

@@ -172,10 +172,10 @@ error:
       type: int
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import MAX_TOKEN_TTL, MetadataClient, MetadataError
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import NO_ROLE_YET, until_propagated
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._imds import MAX_TOKEN_TTL, MetadataClient, MetadataError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import NO_ROLE_YET, until_propagated
 
 SECRET_KEYS = ('access_key_secret', 'security_token')
 
@@ -201,7 +201,7 @@ def run(module):
         (found, error), attempts = until_propagated(attempt, lambda outcome: outcome[1] is not None, params['wait_timeout'])
     finally:
         if client.token:
-            module.module.no_log_values.add(client.token)
+            module.mask(client.token)
     if error is not None:
         if attempts > 1:
             error.message += f' (still after {attempts} attempts over wait_timeout {params["wait_timeout"]} s)'
@@ -211,7 +211,7 @@ def run(module):
         for key in SECRET_KEYS:
             value = credentials.pop(key)
             if value:
-                module.module.no_log_values.add(value)
+                module.mask(value)
     module.exit_json(changed=False, role_name=role_name, metadata_mode=client.mode, credentials=credentials, attempts=attempts)
 
 

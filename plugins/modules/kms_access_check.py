@@ -183,10 +183,11 @@ checks:
       action: GetSecretValue
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule, resolve_credential_source
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._credentials import resolve_credential_source
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._imds import MetadataClient
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._kms import CHECKS, run_checks
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import MetadataClient
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import DENIED_YET, NO_ROLE_YET, until_propagated
 
 REQUIRED_INPUT = {'encrypt_decrypt': 'key_id', 'get_secret': 'secret_name'}

@@ -148,8 +148,8 @@ detached_from:
       sample: []
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import normalize_policy, policies_equal
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import (
     check_description,

@@ -97,7 +97,7 @@ policies:
       sample: "2026-11-27T10:00:00Z"
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import (
     POLICY_TYPES,
     check_policy_name,

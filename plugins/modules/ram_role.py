@@ -200,9 +200,9 @@ role:
           sample: System
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import instances_with_role
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import instances_with_role
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import (
     ECS_TRUST_POLICY,
     PolicyDocumentError,

@@ -115,9 +115,9 @@ roles:
       sample: ["i-bp67acfmxazb4p0001"]
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import instances_with_role
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import instances_with_role
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import (
     check_role_name,
     get_role,

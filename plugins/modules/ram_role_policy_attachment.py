@@ -108,8 +108,8 @@ attachment:
       sample: []
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import (
     attach_role_policy,
     check_role_name,

@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import (
-    _CREDENTIAL_OPTIONS, ClientFactory, auth_argument_spec)
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._credentials import _CREDENTIAL_OPTIONS, auth_argument_spec
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudError, redact
 
 # the options of the fragment, in the order of the modules' argument spec

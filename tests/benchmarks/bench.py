@@ -273,7 +273,7 @@ def startup_tasks(instance_id, metadata_proxy):
     ]
 
 
-EAGER = ' (SDK as shipped)'  # the task-name suffix of a module's run with nothing deferred (_lazy_imports' switch)
+EAGER = ' (SDK as shipped)'  # the task-name suffix of a module's run with nothing deferred (the switch of _sdk's deferred packages)
 EAGER_ENV = {'ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS': 'none'}
 
 
@@ -374,19 +374,19 @@ def peak_rss(python, path, env):
 
 _BASIC = 'import ansible.module_utils.basic'
 _CORE = _BASIC + ', alibabacloud_tea_openapi.client, darabonba.runtime'
-_LAZY = ('from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client; '
-         "_client.lazy_models('alibabacloud_ecs20140526')")
-_DEFER = ('from ansible_collections.alicloud.instance_ram.plugins.module_utils._lazy_imports import defer_unused_sdk_parts; '
+_LAZY = ('from ansible_collections.alicloud.instance_ram.plugins.module_utils import _sdk; '
+         "_sdk.lazy_models('alibabacloud_ecs20140526')")
+_DEFER = ('from ansible_collections.alicloud.instance_ram.plugins.module_utils._sdk import defer_unused_sdk_parts; '
           'defer_unused_sdk_parts(); ')
 _DEFERRED_CORE = f'{_BASIC}; {_DEFER}import alibabacloud_tea_openapi.client, darabonba.runtime'
-# what a module's SDK core costs with the packages of _lazy_imports deferred one after the other (in the order of their size)
+# what a module's SDK core costs with the packages of _sdk.DEFERRED_PACKAGES deferred one after the other (in the order of their size)
 DEFER_STEPS = ('aiohttp', 'apscheduler', 'asyncio', 'cryptography', 'websocket', 'aiofiles')
 IMPORT_FLOOR = [
     ('Python alone', 'pass', None),
     ('ansible.module_utils.basic (what ansible.builtin.ping imports)', _BASIC, None),
     ('+ the SDK core: tea-openapi, credentials, darabonba (every cloud module), as shipped', _CORE, None),
 ] + [(f'+ the SDK core, deferring {", ".join(DEFER_STEPS[:n])}' if n < len(DEFER_STEPS) else
-      '+ the SDK core, deferring all of _lazy_imports.DEFERRED_PACKAGES (this collection)', _DEFERRED_CORE, ','.join(DEFER_STEPS[:n]))
+      '+ the SDK core, deferring all of _sdk.DEFERRED_PACKAGES (this collection)', _DEFERRED_CORE, ','.join(DEFER_STEPS[:n]))
      for n in range(1, len(DEFER_STEPS) + 1)] + [
     ('+ the ECS SDK client, models imported eagerly (the SDK as shipped)', _CORE + '; import alibabacloud_ecs20140526.client', None),
     ('+ the ECS SDK client, lazy models, deferred packages (this collection)',
@@ -415,7 +415,7 @@ def startup(rounds, forks, log=print, eager_twins=True, modules=None, payload_ru
     """Per-task wall of each module's no-op invocation vs ping (latency 0: the module's own cost), and its imports.
 
     With `eager_twins`, every module also runs with nothing deferred (ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS=none) in the
-    same playbook, interleaved: what plugins/module_utils/_lazy_imports.py saves, measured side by side.
+    same playbook, interleaved: what plugins/module_utils/_sdk.py saves, measured side by side.
     """
     with EmulatorProcess(latency_ms=0) as emulator:
         control = emulator.control

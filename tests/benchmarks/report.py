@@ -377,9 +377,9 @@ def _notes(results):
                      ' `cryptography` and `websocket`. What the collection controls is importing less: each product\'s SDK is'
                      ' imported only when the module first uses it, the SDK `models` packages (1152 files for ECS, imported'
                      ' eagerly by the SDK) are replaced by a lazy package that imports the files a call needs'
-                     ' (plugins/module_utils/_client.py, `lazy_models`; the SDKs column above counts them), and the SDK core\'s'
+                     ' (plugins/module_utils/_sdk.py, `lazy_models`; the SDKs column above counts them), and the SDK core\'s'
                      ' packages that a synchronous call never runs are deferred until really used'
-                     ' (plugins/module_utils/_lazy_imports.py; the *as shipped* columns are the same modules without it).')
+                     ' (plugins/module_utils/_sdk.py; the *as shipped* columns are the same modules without it).')
         floor = startup.get('import_floor') or []
         if len(floor) >= 6:
             basic, shipped, deferred = floor[1][1], floor[2][1], [cpu for label, cpu in floor if 'deferring all' in label]
@@ -393,12 +393,12 @@ def _notes(results):
                 saved.append(f'the rest {(previous - deferred[0]) * 1000:.0f} ms')
             lines.append(f'- **The floor.** ansible.module_utils.basic costs {basic:.3f} s CPU; the SDK core as shipped adds {shipped - basic:.3f} s'
                          f' ({(shipped - basic) / max(basic, 1e-9):.1f} times as much)'
-                         + (f', with the deferred packages of plugins/module_utils/_lazy_imports.py {deferred[0] - basic:.3f} s'
+                         + (f', with the deferred packages of plugins/module_utils/_sdk.py {deferred[0] - basic:.3f} s'
                             f' (each step, CPU saved: {"; ".join(saved)})' if deferred else '')
                          + '. The deferred packages are those a synchronous call never executes: the async HTTP stack (aiohttp and'
                          ' its multidict, yarl, attrs...), asyncio, the background-refresh scheduler (apscheduler, tzlocal), the RSA'
                          ' signing code (cryptography), websocket and aiofiles; an import of any of them binds a stand-in that'
-                         ' imports the real package on first real use (tests/unit/plugins/module_utils/test_lazy_imports.py proves'
+                         ' imports the real package on first real use (tests/unit/plugins/module_utils/test_sdk.py proves'
                          ' the sync path of every credentials provider never does). What remains is requests/urllib3 (the'
                          ' synchronous transport), the SDK core\'s own modules and, for ECS, its 1.9 MB client module.')
         for name, entry in _ours(startup['modules']).items():

@@ -109,7 +109,7 @@ def test_the_import_floor_defers_one_package_more_at_each_step():
     deferring = [deferred for dummy, dummy2, deferred in bench.IMPORT_FLOOR if deferred]
     assert deferring == [','.join(bench.DEFER_STEPS[:n]) for n in range(1, len(bench.DEFER_STEPS) + 1)]
     spec = importlib.util.spec_from_file_location('lazy_imports_of_this_checkout',
-                                                  os.path.join(bench.ROOT, 'plugins', 'module_utils', '_lazy_imports.py'))
+                                                  os.path.join(bench.ROOT, 'plugins', 'module_utils', '_sdk.py'))
     lazy_imports = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(lazy_imports)
     assert set(bench.DEFER_STEPS) == set(lazy_imports.DEFERRED_PACKAGES)

@@ -54,7 +54,7 @@ class Refused(SystemExit):
 def is_loopback(endpoint: str) -> bool:
     """Whether an endpoint (``host``, ``host:port`` or a URL) names a loopback address or localhost.
 
-    Deliberately independent of the collection's own check (plugins/module_utils/_client.py): this guard must hold
+    Deliberately independent of the collection's own check (plugins/module_utils/_network.py): this guard must hold
     even when the code under test is wrong."""
     text = endpoint if '://' in endpoint else f'http://{endpoint}'
     host = urllib.parse.urlsplit(text).hostname or ''

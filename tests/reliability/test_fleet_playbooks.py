@@ -285,7 +285,7 @@ def test_a_messy_two_region_fleet_in_two_plays(h, tmp_path):
                  counts={' '.join(k): n for k, n in counted.items()})
     # RAM is read once per play, whatever the regions (step 1; the binding does not read the role again)
     assert sum(n for (product, action, region), n in counted.items() if product == 'RAM') == 2 * 2
-    # the binding engine (module_utils/_ecs.py) pays 2 more reads for each 100-id chunk that holds an id DescribeInstanceRamRole
+    # the binding engine (module_utils/_ecs_binding.py) pays 2 more reads for each 100-id chunk that holds an id DescribeInstanceRamRole
     # cannot read (missing, classic): the failed read, and DescribeInstances to find the culprits
     unreadable = {h_['instance_id'] for h_ in fleet.hosts.values() if h_['kind'] in ('classic', 'missing')}
     extra = sum(2 for regions in per_play.values() for ids in regions.values()

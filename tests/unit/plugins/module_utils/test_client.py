@@ -10,16 +10,16 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import (
-    AlicloudModule,
-    ClientFactory,
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client, _credentials
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._credentials import (
     auth_argument_spec,
     build_credentials_provider,
-    parse_endpoint,
     resolve_credential_source,
 )
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._network import parse_endpoint
 
 SECRET = 'EmulatorDefaultSecretDoNotLeak01'
 EXPLICIT = {'access_key_id': 'LTAIexplicit', 'access_key_secret': 'explicit-secret'}
@@ -153,13 +153,13 @@ def test_default_chain_is_thread_free(monkeypatch, tmp_path):
     monkeypatch.setenv('HOME', str(tmp_path))
     before = threading.active_count()
     provider = build_credentials_provider(params(), {'kind': 'default_chain', 'origin': 'default'}).provider
-    assert isinstance(provider, _client._ChainProvider)
+    assert isinstance(provider, _credentials._ChainProvider)
     assert threading.active_count() == before
 
 
 def test_default_chain_reports_every_source_tried(monkeypatch, tmp_path):
     monkeypatch.setenv('ALIBABA_CLOUD_ECS_METADATA_DISABLED', 'true')
-    provider = _client._ChainProvider(params(profile_file=str(tmp_path / 'none.json')))
+    provider = _credentials._ChainProvider(params(profile_file=str(tmp_path / 'none.json')))
     with pytest.raises(AlicloudApiError) as exc:
         provider.get_credentials()
     assert exc.value.code == 'InvalidCredentials'
@@ -330,13 +330,16 @@ def test_only_writes_safe_to_repeat_are_retried_after_a_timeout(action, attempts
     ({'access_key_id': 'LTAIonly'}, 'access_key_id'),
     ({**EXPLICIT, 'assume_role_arn': 'acs:ram::1:role/r', 'assume_role_duration': 100}, 'assume_role_duration'),
 ])
-def test_invalid_credential_options_fail_at_the_first_call_naming_the_option(given, option):
+def test_invalid_credential_options_fail_at_the_first_call_naming_the_option(given, option, monkeypatch):
     # the credentials are built when the SDK first asks for them, inside the call: never retried as a transport failure
     factory = ClientFactory(params(**given, ram_endpoint='http://127.0.0.1:9'), policy=_client.RetryPolicy(sleep=pytest.fail))
     client = factory.client('ram')
+    sdk, sent = client._sdk, []  # pylint: disable=protected-access
+    real = sdk.get_role_with_options
+    monkeypatch.setattr(sdk, 'get_role_with_options', lambda request, runtime: sent.append('GetRole') or real(request, runtime))
     with pytest.raises(AlicloudParameterError) as exc:
         client.call('GetRole', {'RoleName': 'r'})
-    assert exc.value.option == option and client.calls == ['GetRole']
+    assert exc.value.option == option and sent == ['GetRole']
 
 
 class _AnsweringSdk:

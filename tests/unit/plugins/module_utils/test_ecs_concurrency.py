@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs, _ecs_binding
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ecs import (
@@ -75,7 +75,7 @@ def assert_twins(seq, con):
 
 def bind(ecs, asked, gate, **kw):
     warnings = []
-    results = _ecs.bind_roles(ecs, REGION, asked, kw.pop('role', ROLE), warn=warnings.append, max_concurrency=gate, **kw)
+    results = _ecs_binding.bind_roles(ecs, REGION, asked, kw.pop('role', ROLE), warn=warnings.append, max_concurrency=gate, **kw)
     return results, warnings
 
 
@@ -93,7 +93,7 @@ def test_messy_fleet_bind_is_the_same_as_sequential(whole_call, on_conflict):
     assert_twins(seq, con)
     results = seq[0][0]
     assert {r['action'] for r in results} >= {'attached', 'unchanged', 'failed'}
-    assert _ecs.summarize(results)['failed'] >= 5 + 2  # 3 classic, 2 missing, per-instance failures
+    assert _ecs_binding.summarize(results)['failed'] >= 5 + 2  # 3 classic, 2 missing, per-instance failures
     assert gate.peak > 1 and gate.cuts == 0 and set(gate.limits) == {4}
     assert len(set(overlap.threads)) > 1
 
@@ -106,7 +106,7 @@ def test_messy_fleet_detach_and_reread_are_the_same_as_sequential(describe_limit
         return bind(ecs, asked, max_concurrency, state='absent')
     seq, con = twin(messy(describe_limit=describe_limit, fold_case=fold_case), run, _ecs.Concurrency(4))
     assert_twins(seq, con)
-    assert _ecs.summarize(seq[0][0])['detached'] > 200
+    assert _ecs_binding.summarize(seq[0][0])['detached'] > 200
 
 
 def test_replace_with_rollbacks_is_the_same_as_sequential():
@@ -161,10 +161,10 @@ def test_a_role_level_error_later_stops_the_batches_not_yet_started():
         if fake.calls.count('AttachInstanceRamRole') == 5:
             fake.ecs_roles.discard(ROLE)
     ecs.before['AttachInstanceRamRole'] = vanish
-    results = _ecs.apply_binding(ecs, REGION, ROLE, _ecs.plan_binding(ids, {}, {}, ROLE), role_wait=0, gate=gate)
+    results = _ecs_binding.apply_binding(ecs, REGION, ROLE, _ecs_binding.plan_binding(ids, {}, {}, ROLE), role_wait=0, gate=gate)
     attaches = ecs.calls.count('AttachInstanceRamRole')
     assert 5 <= attaches <= 5 + gate.maximum - 1
-    summary = _ecs.summarize(results)
+    summary = _ecs_binding.summarize(results)
     assert summary['attached'] == 400 and summary['failed'] == 2600 and [r['instance_id'] for r in results] == ids
     assert sum((r['message'] or '').startswith('not attempted') for r in results) == 3000 - attaches * 100
 
@@ -187,11 +187,12 @@ def test_reads_run_concurrently_and_merge_in_order():
     ecs.latency = overlap
     gate = _ecs.Concurrency(4)
     asked = ids[:1000] + ['i-gone'] + ids[1000:] + ['c-9']
-    roles, errors = _ecs.read_roles(ecs, REGION, asked, gate)
+    roles, errors = _ecs_binding.read_roles(ecs, REGION, asked, gate)
     ecs.latency = None
-    want_roles, want_errors = _ecs.read_roles(ecs, REGION, asked)
+    want_roles, want_errors = _ecs_binding.read_roles(ecs, REGION, asked)
     assert list(roles.items()) == list(want_roles.items()) and list(errors.items()) == list(want_errors.items())
-    assert errors == {'i-gone': (_ecs.NOT_FOUND, _ecs.MESSAGES[_ecs.NOT_FOUND]), 'c-9': (_ecs.CLASSIC, _ecs.MESSAGES[_ecs.CLASSIC])}
+    assert errors == {'i-gone': (_ecs_binding.NOT_FOUND, _ecs_binding.MESSAGES[_ecs_binding.NOT_FOUND]),
+                      'c-9': (_ecs_binding.CLASSIC, _ecs_binding.MESSAGES[_ecs_binding.CLASSIC])}
     assert gate.peak == 4 and ecs.peak == 4
 
 
@@ -210,7 +211,7 @@ def test_a_read_error_is_raised_and_stops_the_pages_not_yet_started():
     ecs.before['DescribeInstanceRamRole'] = lambda fake: fake.faults.setdefault('DescribeInstanceRamRole', [
         AlicloudApiError('Forbidden.RAM', 'denied', status=403)]) if len(fake.calls) == 6 else None
     with pytest.raises(AlicloudApiError, match='denied'):
-        _ecs.read_roles(ecs, REGION, ids, 4)
+        _ecs_binding.read_roles(ecs, REGION, ids, 4)
     assert 6 <= len(ecs.calls) <= 6 + 3
 
 
@@ -240,7 +241,7 @@ def test_a_throttling_answer_halves_the_concurrency_and_it_grows_back(error):
     ecs = throttled_fake(3000, 1, error)
     gate = _ecs.Concurrency(4)
     results, dummy = bind(ecs, ids, gate)
-    assert _ecs.summarize(results)['attached'] == 3000
+    assert _ecs_binding.summarize(results)['attached'] == 3000
     # the throttled attempt is one more call, retried: otherwise the floor
     assert calls_by_action(ecs) == {'DescribeInstanceRamRole': 60 + 1, 'AttachInstanceRamRole': 30}
     assert gate.cuts == 1
@@ -257,7 +258,7 @@ def test_throttling_in_the_middle_cuts_and_repeated_throttling_floors_at_one():
     ecs.before['DescribeInstanceRamRole'] = lambda fake: throw(AlicloudApiError('Throttling', 'x', status=400)) \
         if len(fake.calls) in (4, 9, 14, 19) else None
     gate = _ecs.Concurrency(4, grow_after=1000)
-    roles, errors = _ecs.read_roles(ecs, REGION, ids, gate)
+    roles, errors = _ecs_binding.read_roles(ecs, REGION, ids, gate)
     assert len(roles) == 1000 and errors == {} and len(ecs.calls) == 20 + 4
     assert gate.cuts == 2 and gate.limit == 1  # 4 -> 2 -> 1, then no lower
 

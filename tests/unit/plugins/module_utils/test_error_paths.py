@@ -18,8 +18,10 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule, ClientFactory, auth_argument_spec
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._credentials import auth_argument_spec
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 
 INNER_ID = 'STS.innerKeyId0123456789'
@@ -335,9 +337,14 @@ def test_a_password_in_metadata_proxy_is_never_shown(capsys, failing):
 @pytest.mark.parametrize('option', ['ram_endpoint', 'ecs_endpoint', 'sts_endpoint', 'kms_endpoint'])
 def test_an_endpoint_with_a_password_is_refused_clearly_without_showing_it(capsys, option):
     def body(module):
-        module.client('sts' if option == 'sts_endpoint' else option.split('_')[0])
+        if option == 'sts_endpoint':
+            module.credential()  # STS has no client: it is reached by the AssumeRole of the credentials
+        else:
+            module.client(option.split('_')[0])
 
-    run_module({option: f'https://user:{PROXY_PASSWORD}@ram.example.com', 'region_id': 'cn-hangzhou'}, body)
+    assume = {'access_key_id': 'LTAIkey', 'access_key_secret': 'key-secret', 'assume_role_arn': 'acs:ram::1:role/r'}
+    run_module({option: f'https://user:{PROXY_PASSWORD}@ram.example.com', 'region_id': 'cn-hangzhou',
+                **(assume if option == 'sts_endpoint' else {})}, body)
     out = capsys.readouterr().out
     result = json.loads(out)
     assert result['failed'] and result['msg'].startswith(f'{option}: must not carry a user name or password')

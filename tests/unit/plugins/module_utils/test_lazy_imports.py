@@ -1,6 +1,6 @@
 # Copyright (c) 2026 alicloud.instance_ram contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""_lazy_imports: the SDK core's async stack, scheduler, RSA and websocket code are imported only when really used.
+"""_sdk (the deferred packages): the SDK core's async stack, scheduler, RSA and websocket code are imported only when really used.
 
 Two levels: the mechanism on a fake package (what runs when, what a missing name or package does), and the
 real SDK stack against the emulator in a fresh interpreter, for every credentials provider a module uses:
@@ -16,8 +16,8 @@ import textwrap
 
 import pytest
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _lazy_imports
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._lazy_imports import (
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _sdk
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._sdk import (
     DEFERRED_PACKAGES, DeferredModule, DeferredName, configured_packages, defer_unused_sdk_parts, is_deferred, loaded_for_real)
 
 
@@ -118,7 +118,7 @@ def test_an_imported_package_is_left_alone_and_the_call_is_idempotent(fake_async
     assert defer_unused_sdk_parts((fake_async,)) == []
     assert sys.modules[fake_async] is real and not is_deferred(fake_async)
     assert defer_unused_sdk_parts(()) == []
-    assert sys.meta_path.count(_lazy_imports._FINDER) == 1  # pylint: disable=protected-access
+    assert sys.meta_path.count(_sdk._FINDER) == 1  # pylint: disable=protected-access
 
 
 @pytest.mark.parametrize('value, expected', [
@@ -143,8 +143,9 @@ SYNC_PATH = r'''
 import asyncio as deferred_asyncio_binding  # the name a module of the SDK gets: a stand-in
 import json, os, sys
 from alicloud_emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_ACCOUNT_ID
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _lazy_imports
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory, auth_argument_spec
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _sdk
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._credentials import auth_argument_spec
 
 settings = json.loads(sys.argv[1])
 endpoint = settings['endpoint']
@@ -172,10 +173,10 @@ for kind, extra in sources.items():
         results[kind]['ecs'] = roles['TotalCount']
 heavy = ('aiohttp.client', 'aiohttp.connector', 'apscheduler.schedulers.base', 'asyncio.events', 'asyncio.base_events',
          'cryptography.hazmat.bindings', 'websocket._core', 'aiofiles.threadpool', 'multidict', 'yarl', 'tzlocal')
-sync = {'results': results, 'loaded_for_real': _lazy_imports.loaded_for_real(),
+sync = {'results': results, 'loaded_for_real': _sdk.loaded_for_real(),
         'heavy_imported': [m for m in heavy if m in sys.modules],
-        'still_deferred': sorted(m for m in sys.modules if _lazy_imports.is_deferred(m) and '.' not in m),
-        'asyncio_binding_is_stand_in': isinstance(deferred_asyncio_binding, _lazy_imports.DeferredModule)}
+        'still_deferred': sorted(m for m in sys.modules if _sdk.is_deferred(m) and '.' not in m),
+        'asyncio_binding_is_stand_in': isinstance(deferred_asyncio_binding, _sdk.DeferredModule)}
 
 # an async call through the SDK (its own credential; the collection's modules call synchronously only): the deferred
 # packages are imported then, and it works
@@ -186,7 +187,7 @@ sdk = RamClient(Config(access_key_id=DEFAULT_ACCESS_KEY_ID, access_key_secret=DE
                        endpoint=endpoint.split('://', 1)[1], protocol='http'))
 request = sys.modules['alibabacloud_ram20150501.models'].GetRoleRequest(role_name='LazyEcsRole')
 body = deferred_asyncio_binding.run(sdk.get_role_with_options_async(request, RuntimeOptions())).body.to_map()
-print(json.dumps({'sync': sync, 'async_role': body['Role']['RoleName'], 'after_async': _lazy_imports.loaded_for_real(),
+print(json.dumps({'sync': sync, 'async_role': body['Role']['RoleName'], 'after_async': _sdk.loaded_for_real(),
                   'aiohttp_real': 'aiohttp.client' in sys.modules}))
 '''
 
@@ -218,7 +219,7 @@ def test_the_sync_path_of_every_provider_executes_no_deferred_package(emulator, 
     settings = {'endpoint': emulator.url, 'metadata_proxy': control.metadata_proxy(instance_id), 'cli_file': str(cli_file),
                 'instance_id': instance_id,
                 'deployer': {'access_key_id': deployer['access_key_id'], 'access_key_secret': deployer['access_key_secret']}}
-    script = 'from ansible_collections.alicloud.instance_ram.plugins.module_utils._lazy_imports import defer_unused_sdk_parts\n' \
+    script = 'from ansible_collections.alicloud.instance_ram.plugins.module_utils._sdk import defer_unused_sdk_parts\n' \
              'defer_unused_sdk_parts()\n' + SYNC_PATH
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), ALIBABA_CLOUD_CREDENTIALS_FILE=str(ini_file),
                HOME=str(tmp_path))
@@ -237,7 +238,7 @@ def test_the_sync_path_of_every_provider_executes_no_deferred_package(emulator, 
     # ... and none of the deferred packages ran
     assert sync['loaded_for_real'] == []
     assert sync['heavy_imported'] == []
-    assert sync['still_deferred'] == sorted(_lazy_imports.DEFERRED_PACKAGES)
+    assert sync['still_deferred'] == sorted(_sdk.DEFERRED_PACKAGES)
     assert sync['asyncio_binding_is_stand_in'] is True
     # the async path works through the same stand-ins, importing what it needs when it runs
     assert seen['async_role'] == 'LazyEcsRole'

@@ -16,13 +16,8 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import (
-    ENV,
-    REFUSED_PEER_OPTIONS,
-    AlicloudModule,
-    auth_argument_spec,
-    resolve_credential_source,
-)
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._credentials import ENV, auth_argument_spec, resolve_credential_source
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import REFUSED_PEER_OPTIONS, AlicloudModule
 
 # option: its aliases, as alibaba.alicloud declares them
 PEER_OPTIONS = {

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs_instances
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.plugins.modules import ecs_instance, ecs_instance_info
@@ -29,7 +29,7 @@ PASSWORD = 'Sup3r-Secret-Passw0rd'
 @pytest.fixture(name='clock')
 def clock_fixture(monkeypatch):
     fake = FakeClock()
-    monkeypatch.setattr(_ecs, 'time', fake)
+    monkeypatch.setattr(_ecs_instances, 'time', fake)
     return fake
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs_instances
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import ClientFactory, is_write, write_record
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
@@ -26,7 +26,7 @@ CREATE = {'image_id': 'img-1', 'instance_type': 'ecs.g7.large', 'vswitch_id': 'v
 @pytest.fixture(name='clock')
 def clock_fixture(monkeypatch):
     fake = FakeClock()
-    monkeypatch.setattr(_ecs, 'time', fake)
+    monkeypatch.setattr(_ecs_instances, 'time', fake)
     return fake
 
 

@@ -9,13 +9,13 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _metadata
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _imds
 from ansible_collections.alicloud.instance_ram.plugins.modules import instance_role_credentials_info
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.metadata import ROLE, SECRET, TOKEN, FakeService
 
 
 def run(monkeypatch, capsys, args, service):
-    monkeypatch.setattr(_metadata, 'tea_send', service)
+    monkeypatch.setattr(_imds, 'tea_send', service)
     with patch_module_args(args):
         with pytest.raises(SystemExit) as exc:
             instance_role_credentials_info.main()
@@ -77,7 +77,7 @@ def test_token_ttl_is_bounded(monkeypatch, capsys, ttl):
 def test_token_ttl_is_sent(monkeypatch, capsys):
     service = FakeService()
     run(monkeypatch, capsys, {'metadata_token_ttl': 60}, service)
-    assert service.requests[0][2] == {_metadata.TOKEN_TTL_HEADER: '60'}
+    assert service.requests[0][2] == {_imds.TOKEN_TTL_HEADER: '60'}
 
 
 class LateRole(FakeService):

@@ -12,7 +12,7 @@ from ansible.plugins.loader import fragment_loader, lookup_loader
 from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.alicloud.instance_ram.plugins.doc_fragments.auth import ModuleDocFragment
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client, _credentials
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.plugin_utils import _base
 
@@ -31,7 +31,7 @@ def rendered(path, plugin_type):
 
 
 def test_the_options_are_written_once_and_match_the_argument_spec():
-    spec = _client.auth_argument_spec()
+    spec = _credentials.auth_argument_spec()
     assert list(OPTIONS['options']) == list(spec) == list(_base.AUTH_OPTIONS)
     for name, entry in spec.items():
         doc = OPTIONS['options'][name]
@@ -41,11 +41,11 @@ def test_the_options_are_written_once_and_match_the_argument_spec():
         assert 'env' not in doc, name
     # the plugins' variant adds the env entries and nothing else: no second copy of a description
     assert set(PLUGIN_ENV) == {'options', 'notes'}
-    assert set(PLUGIN_ENV['options']) == set(_client.ENV) & set(spec)
+    assert set(PLUGIN_ENV['options']) == set(_credentials.ENV) & set(spec)
     for name, doc in PLUGIN_ENV['options'].items():
         assert list(doc) == ['env'], name
-        # Ansible takes the last variable set in this list, the modules the first one in _client.ENV
-        assert [e['name'] for e in doc['env']] == list(reversed(_client.ENV[name])), name
+        # Ansible takes the last variable set in this list, the modules the first one in _credentials.ENV
+        assert [e['name'] for e in doc['env']] == list(reversed(_credentials.ENV[name])), name
 
 
 @pytest.mark.parametrize('plugin_type', sorted(PLUGIN_FILES))
@@ -91,9 +91,9 @@ def test_credentials_of_the_environment_stay_with_the_modules_precedence(monkeyp
     monkeypatch.setenv('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'env-secret')
     params = _base.auth_params(_plugin(profile='deploy'))
     assert params['access_key_id'] is None and params['access_key_secret'] is None
-    assert _client.resolve_credential_source(params)['kind'] == 'profile', 'an explicit profile beats keys of the environment'
+    assert _credentials.resolve_credential_source(params)['kind'] == 'profile', 'an explicit profile beats keys of the environment'
     params = _base.auth_params(_plugin())
-    source = _client.resolve_credential_source(params)
+    source = _credentials.resolve_credential_source(params)
     assert (source['origin'], source['variable'], source['access_key_id']) == ('environment', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'LTAIenv')
 
 

@@ -273,7 +273,7 @@ def by_id(results):
 
 
 class FakeClock:
-    """A clock whose sleep advances it, instantly; also stands in for the time module inside _ecs."""
+    """A clock whose sleep advances it, instantly; also stands in for the time module inside _ecs_instances."""
 
     def __init__(self):
         self.now = 0.0

@@ -9,7 +9,7 @@ import json
 
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.errors import contract
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import CREDENTIALS_PATH, TOKEN_HEADER, TOKEN_PATH, parse_time
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._imds import CREDENTIALS_PATH, TOKEN_HEADER, TOKEN_PATH, parse_time
 
 NOW = parse_time('2026-11-27T22:00:00Z')
 ROLE = 'EcsRamRoleTest'

@@ -4,7 +4,7 @@
 # This module_utils file is private to the collection: its API may change at any time.
 """The ECS instance metadata service, read for the RAM role of the instance this code runs on.
 
-The credentials library's EcsRamRoleCredentialsProvider (used by the credential chain of `_client`)
+The credentials library's EcsRamRoleCredentialsProvider (used by the credential chain of `_credentials`)
 hides what a user checking an instance needs to know: the role name it discovered, `LastUpdated`,
 and *why* it failed. This small client asks the same questions over the same HTTP stack (Tea's
 `TeaCore.do_action`, same proxy and timeout options), and tells the failures apart:
@@ -24,7 +24,7 @@ import json
 import time
 from urllib.parse import urlsplit
 
-from ._client import USER_AGENT, _metadata_http_options, proxy_environment
+from ._network import USER_AGENT, _metadata_http_options, proxy_environment
 from ._errors import AlicloudApiError
 
 METADATA_HOST = '100.100.100.200'

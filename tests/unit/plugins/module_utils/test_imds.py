@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import auth_argument_spec
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import (
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._credentials import auth_argument_spec
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._imds import (
     CREDENTIALS_PATH,
     TOKEN_HEADER,
     TOKEN_PATH,

@@ -1,6 +1,6 @@
 # Copyright (c) 2026 alicloud.instance_ram contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The lazy `models` package of the SDKs (_client.lazy_models): a model's file is imported on first use only."""
+"""The lazy `models` package of the SDKs (_sdk.lazy_models): a model's file is imported on first use only."""
 from __future__ import annotations
 
 import json
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import lazy_models, model_index
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _sdk
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._sdk import lazy_models, model_index
 
 # the folder holding ansible_collections/alicloud/instance_ram (ansible-test puts it on sys.path, plain pytest need not)
-COLLECTIONS_ROOT = str(Path(_client.__file__).resolve().parents[5])
+COLLECTIONS_ROOT = str(Path(_sdk.__file__).resolve().parents[5])
 
 
 @pytest.mark.parametrize('source, expected', [

@@ -2,7 +2,15 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # This module_utils file is private to the collection: its API may change at any time.
-"""Packages the SDK core imports but a synchronous call never executes, imported when first really used.
+"""How the SDKs are imported: a product's SDK on first use, its models file by file, the SDK core's unused parts never.
+
+A product's SDK is imported only when a module first asks for that product's client (`_client.ClientFactory`),
+so a module pays the import cost of what it uses and nothing else. Within an SDK, the `models` package (about
+1150 files for ECS, imported eagerly by the SDK itself) is replaced by a lazy one that imports a model's file on
+first use (`lazy_models`).
+
+The deferred packages (`defer_unused_sdk_parts`): packages the SDK core imports but a synchronous call never
+executes, imported when first really used.
 
 `alibabacloud_credentials` (Tea.core), `darabonba` and `alibabacloud_tea_openapi` import at module level the
 async HTTP stack (aiohttp and its dependencies), the scheduler of the credentials' background refresh
@@ -26,11 +34,94 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+import importlib.util
 import os
+import re
 import sys
 import threading
+import types
 
-# top-level packages a synchronous call of this collection's modules never executes (tests/unit/plugins/module_utils/test_lazy_imports.py)
+
+def _snake(action):
+    return re.sub(r'(?<!^)(?=[A-Z])', '_', action).lower()
+
+
+# `from ._describe_instance_ram_role_request import DescribeInstanceRamRoleRequest` (also `import (A, B)` forms)
+_MODEL_IMPORT = re.compile(r'^from \.(\w+) import (?:\(([^)]*)\)|([\w ,]+))[ \t]*$', re.M)
+
+
+def _import(name):
+    """`importlib.import_module` through the import statement's machinery, so that `python -X importtime` reports it."""
+    __import__(name)
+    return sys.modules[name]
+
+
+def model_index(init_source):
+    """{class name: submodule} from the text of an SDK's models/__init__.py (its `from .<file> import <Name>` lines)."""
+    index = {}
+    for submodule, grouped, names in _MODEL_IMPORT.findall(init_source):
+        for name in (grouped or names).replace('\n', ',').split(','):
+            if name.strip():
+                index[name.strip()] = submodule
+    return index
+
+
+class _LazyModels(types.ModuleType):
+    """An SDK's `models` package that imports a model's file on first use of its name.
+
+    The SDKs' own models/__init__.py imports every model file (1152 for ECS: about a third of a
+    module's start-up), while a module uses a handful. A name missing from the index (an SDK whose
+    __init__ looks different) runs the original __init__ in this namespace: slower, never wrong.
+    """
+
+    def __init__(self, spec, index, init_source):
+        super().__init__(spec.name)
+        self.__spec__ = spec
+        self.__file__ = spec.origin
+        self.__path__ = list(spec.submodule_search_locations or [])
+        self.__package__ = spec.name
+        self._index = index
+        self._init_source = init_source
+        self._eager = False
+
+    def __getattr__(self, name):
+        if name.startswith('__') or name in ('_index', '_init_source', '_eager'):
+            raise AttributeError(name)
+        submodule = self._index.get(name)
+        if submodule is not None:
+            value = getattr(_import(f'{self.__name__}.{submodule}'), name)
+        elif not self._eager:
+            self._eager = True
+            exec(compile(self._init_source, self.__file__, 'exec'), self.__dict__)  # pylint: disable=exec-used
+            if name not in self.__dict__:
+                raise AttributeError(f'module {self.__name__!r} has no attribute {name!r}')
+            value = self.__dict__[name]
+        else:
+            raise AttributeError(f'module {self.__name__!r} has no attribute {name!r}')
+        setattr(self, name, value)
+        return value
+
+
+def lazy_models(package):
+    """Put a lazy `<package>.models` in place (unless that package is imported already) and return it."""
+    name = package + '.models'
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.origin or not spec.submodule_search_locations:
+        return _import(name)
+    with open(spec.origin, encoding='utf-8') as handle:
+        source = handle.read()
+    index = model_index(source)
+    if not index:
+        return _import(name)
+    module = _LazyModels(spec, index, source)
+    sys.modules[name] = module
+    setattr(sys.modules[package], 'models', module)
+    return module
+
+
+# top-level packages a synchronous call of this collection's modules never executes (tests/unit/plugins/module_utils/test_sdk.py)
 DEFERRED_PACKAGES = ('aiohttp', 'aiofiles', 'apscheduler', 'asyncio', 'cryptography', 'websocket')
 ENV_OVERRIDE = 'ALICLOUD_INSTANCE_RAM_DEFERRED_IMPORTS'
 

@@ -165,6 +165,11 @@ def get_role(ram, name):
         raise
 
 
+def is_missing_role(err):
+    """Whether an AlicloudApiError says the role does not exist (EntityNotExist.Role)."""
+    return err.matches('EntityNotExist.Role')
+
+
 def read_role(ram, name):
     """The role `name`, normalised (without policies), or None when it does not exist (one GetRole)."""
     raw = get_role(ram, name)

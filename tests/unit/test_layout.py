@@ -12,7 +12,8 @@
 - every file under plugins/, tools/ and every folder of the repository has its line in the map of docs/developing.md,
   and every step of tools/test.sh its row in the test table there;
 - no module (nor action plugin) holds a wire detail of the API: no CamelCase name ('RoleName', 'InstanceId', 'CreateRole'),
-  no field read like raw['Role'] or raw.get('Status'), no action passed to .call( -- those live in module_utils.
+  no field read like raw['Role'] or raw.get('Status'), no API error code ('EntityNotExist.Role'), no action passed to
+  .call( -- those live in module_utils.
 
 Each check returns its violations, so the checks are tested on a planted copy of the tree as well as run on it.
 """
@@ -49,6 +50,8 @@ UP = re.compile(r'(?<![\w./])((?:\.\./)+)[\w.-]')
 # capitalised word (a response field: raw['Role'], i.get('Status'))
 WIRE_NAME = re.compile(r'[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+')
 WIRE_FIELD = re.compile(r'[A-Z][a-z]\w*')
+WIRE_CODE = re.compile(r'[A-Z][A-Za-z]+(?:\.[A-Z][A-Za-z]*)+')  # an error code of the API: 'EntityNotExist.Role'
+OWN_CODES = re.compile(r'Metadata\.')  # the collection's own codes for the metadata service, which answers HTTP statuses only
 WIRE_FREE = ('modules', 'action')  # plugin folders checked
 DOC_STRINGS = {'DOCUMENTATION', 'EXAMPLES', 'RETURN'}  # user documentation: names the API freely
 # literals of that shape that are not the cloud API's, each with the reason (file stem, literal)
@@ -220,7 +223,8 @@ def wire_literals(source):
     for node in ast.walk(tree):
         if id(node) in documentation_nodes:
             continue
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and WIRE_NAME.fullmatch(node.value):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                WIRE_NAME.fullmatch(node.value) or (WIRE_CODE.fullmatch(node.value) and not OWN_CODES.match(node.value))):
             found.append((node.lineno, node.value))
         keys = []
         if isinstance(node, ast.Subscript):
@@ -398,6 +402,7 @@ def test_a_file_missing_from_the_map_is_found(tree):
     ("x = {'NewDescription': d}\ny = 'DeleteOldestNonDefaultVersionWhenLimitExceeded'\n",
      [(1, 'NewDescription'), (2, 'DeleteOldestNonDefaultVersionWhenLimitExceeded')]),
     ("ecs.call('lowercase_action')\n", [(1, 'lowercase_action')]),
+    ("if err.matches('EntityNotExist.Role'):\n    raise _error('Metadata.Disabled')\n", [(1, 'EntityNotExist.Role')]),
     # documentation, user-facing values and plain words are no wire
     ('DOCUMENTATION = r"""\noptions:\n  name: {sample: EcsRamRoleTest}\n"""\nRETURN = \'RoleName\'\nEXAMPLES = {\'Role\': 1}\n', []),
     ("kind = 'Custom'\nenv = {'PATH': p, 'HOME': h}\nstate = params['state']\nmsg = 'see RoleName in the answer'\n", []),

@@ -14,7 +14,7 @@ import hashlib
 import time
 
 from ._ecs import IDS_PER_CALL, ROLE_NOT_FOUND, ROLE_VISIBLE_TIMEOUT, chunked, describe_instances, send_without_culprits
-from ._ecs_binding import read_roles
+from ._ecs_binding import CLASSIC, MESSAGES, read_roles
 from ._errors import AlicloudApiError
 
 DELETE_TIMEOUT = 600.0        # seconds DeleteInstances retries an instance that is still initializing (ecs_instance: wait_timeout)
@@ -153,3 +153,36 @@ def wait_for(ecs, region_id, instance_ids, *, status=None, gone=False, timeout=3
                                    + ', '.join(waiting), product='ecs', action='DescribeInstances')
         sleep(pause)
         pause = min(pause * 2, 10.0)
+
+
+# ---------------------------------------------------------------- DescribeInstances entries, for the modules (which never read a field)
+
+STARTING_STATUSES = ('Pending', 'Starting')
+
+
+def instance_ids(raw_instances):
+    """The ids of DescribeInstances entries, in their order."""
+    return [i['InstanceId'] for i in raw_instances]
+
+
+def by_instance_id(raw_instances):
+    """DescribeInstances entries by instance id."""
+    return {i['InstanceId']: i for i in raw_instances}
+
+
+def starting_ids(raw_instances):
+    """The ids of the instances that are still booting (Pending, Starting)."""
+    return [i['InstanceId'] for i in raw_instances if i.get('Status') in STARTING_STATUSES]
+
+
+def pending_instance(instance_id, name):
+    """The DescribeInstances entry of an instance RunInstances has just made that no read has returned yet."""
+    return {'InstanceId': instance_id, 'InstanceName': name, 'Status': 'Pending'}
+
+
+def current_roles(ecs, region_id, raw_instances, gate=None):
+    """({id: role}, {id: (code, message)}) of DescribeInstances entries; classic ones are known without a call."""
+    classic = {i['InstanceId']: (CLASSIC, MESSAGES[CLASSIC]) for i in raw_instances if i.get('InstanceNetworkType') == 'classic'}
+    vpc_ids = [i['InstanceId'] for i in raw_instances if i['InstanceId'] not in classic]
+    roles, errors = read_roles(ecs, region_id, vpc_ids, gate) if vpc_ids else ({}, {})
+    return roles, {**classic, **errors}

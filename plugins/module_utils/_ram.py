@@ -7,8 +7,12 @@
 * Validation of names, descriptions, durations and documents happens here, before any call, and
   fails with an AlicloudParameterError naming the option, the rule and the API code the service
   would have answered.
+* Every RAM call of the collection is made here: modules pass snake_case arguments and get back the
+  normalised, snake_case shapes of normalize_role / normalize_ram_policy; no module builds a request.
 * Getters return None for "does not exist"; attach/detach treat "already done" (a concurrent
-  run) as done; everything else raises AlicloudApiError.
+  run) as done; deletes return False for "already gone" (as amazon.aws's deletion_error_handler);
+  a create that finds the entity created meanwhile by a concurrent run reads it back instead
+  (create_or_read); everything else raises AlicloudApiError.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ SESSION_MIN, SESSION_MAX = 3600, 43200
 DETACH_SETTLE_TIMEOUT = 60.0
 ROLE_DELETE_CONFLICTS = ('DeleteConflict.Role.Policy',)
 POLICY_DELETE_CONFLICTS = ('DeleteConflict.Policy.User', 'DeleteConflict.Policy.Group', 'DeleteConflict.Policy.Version')
+# CreatePolicyVersion on a policy with 5 versions: the oldest one that is not the default is removed to make room
+ROTATE_STRATEGY = 'DeleteOldestNonDefaultVersionWhenLimitExceeded'
+DEFAULT_SESSION_DURATION = 3600  # what CreateRole gives a role without MaxSessionDuration
 
 _NameRule = namedtuple('_NameRule', 'api_name pattern max_len allowed')
 ROLE_NAME = _NameRule('RoleName', re.compile(r'^[A-Za-z0-9.\-]+$'), 64, "letters, digits, '.' and '-'")
@@ -158,6 +165,94 @@ def get_role(ram, name):
         raise
 
 
+def is_missing_role(err):
+    """Whether an AlicloudApiError says the role does not exist (EntityNotExist.Role)."""
+    return err.matches('EntityNotExist.Role')
+
+
+def read_role(ram, name):
+    """The role `name`, normalised (without policies), or None when it does not exist (one GetRole)."""
+    raw = get_role(ram, name)
+    return None if raw is None else normalize_role(raw)
+
+
+def describe_role(ram, raw, trust=False, policies=False):
+    """A role of GetRole or ListRoles (raw), normalised and completed with what is asked, or None when it vanished meanwhile.
+
+    `trust`: a ListRoles entry has no trust policy; it costs a GetRole. `policies`: the attached policies (ListPoliciesForRole).
+    """
+    if trust and 'AssumeRolePolicyDocument' not in raw:
+        raw = get_role(ram, raw['RoleName'])
+        if raw is None:
+            return None
+    attached = None
+    if policies:
+        try:
+            attached = list_role_policies(ram, raw['RoleName'])
+        except AlicloudApiError as err:
+            if err.matches('EntityNotExist.Role'):
+                return None
+            raise
+    return normalize_role(raw, attached)
+
+
+def _role_body(name, trust_text, description=None, max_session_duration=None):
+    """The GetRole body of a role CreateRole has just made, as far as known before the call."""
+    return {'RoleName': name, 'AssumeRolePolicyDocument': trust_text, 'Description': description or '',
+            'MaxSessionDuration': max_session_duration or DEFAULT_SESSION_DURATION}
+
+
+def new_role(name, trust_text, description=None, max_session_duration=None):
+    """The role create_role would make, normalised (the check-mode prediction; what only the service assigns is None)."""
+    return normalize_role(_role_body(name, trust_text, description, max_session_duration))
+
+
+def create_role(ram, name, trust_text, description=None, max_session_duration=None):
+    """CreateRole (the trust policy as JSON text; no description / duration: none / 3600); the new role, normalised.
+
+    A role that exists raises AlicloudApiError EntityAlreadyExists.Role: see create_or_read.
+    """
+    raw = ram.call('CreateRole', {'RoleName': name, 'AssumeRolePolicyDocument': trust_text, 'Description': description,
+                                  'MaxSessionDuration': max_session_duration})['Role']
+    return normalize_role({**_role_body(name, trust_text, description, max_session_duration), **raw})
+
+
+def updated_role(current, assume_role_policy_document=None, description=None, max_session_duration=None):
+    """The normalised role `current` as update_role with these changes (None: unchanged) leaves it (the check-mode prediction).
+
+    The trust policy is given as JSON text, as update_role sends it.
+    """
+    after = dict(current)
+    if assume_role_policy_document is not None:
+        after['assume_role_policy_document'] = parse_trust_document({'AssumeRolePolicyDocument': assume_role_policy_document})
+    if description is not None:
+        after['description'] = description
+    if max_session_duration is not None:
+        after['max_session_duration'] = max_session_duration
+    return after
+
+
+def update_role(ram, current, assume_role_policy_document=None, description=None, max_session_duration=None):
+    """UpdateRole of the normalised role `current` with what changes (None: unchanged); the role after, normalised.
+
+    The maximum session duration is always sent (the current one when unchanged): the API resets an absent one to 3600.
+    """
+    if max_session_duration is None:
+        max_session_duration = current['max_session_duration']
+    body = ram.call('UpdateRole', {'RoleName': current['role_name'], 'NewAssumeRolePolicyDocument': assume_role_policy_document,
+                                   'NewDescription': description, 'NewMaxSessionDuration': max_session_duration})
+    raw = body.get('Role') or {}
+    after = updated_role(current, assume_role_policy_document, description, max_session_duration)
+    # what the service answered wins over the prediction, field by field
+    answered = normalize_role(raw)
+    return {**after, **{key: answered[key] for key, field in _ROLE_FIELDS.items() if field in raw}}
+
+
+def with_policies(role, policies):
+    """A normalised role with its attached policies (sorted, without duplicates)."""
+    return {**role, 'policies': sort_policies(policies)}
+
+
 def parse_trust_document(raw_role):
     """The role's trust policy as a dict (the API returns JSON text)."""
     text = raw_role.get('AssumeRolePolicyDocument')
@@ -170,13 +265,18 @@ def parse_trust_document(raw_role):
 
 
 def delete_role(ram, name, retry_timeout=DETACH_SETTLE_TIMEOUT):
-    """DeleteRole; a role already gone counts as deleted. `DeleteConflict.Role.Policy` (a policy detached just
-    before that RAM still sees attached) is retried for at most `retry_timeout` seconds, then raised."""
+    """DeleteRole: True when this call deleted the role, False when it was gone already (a concurrent run).
+
+    `DeleteConflict.Role.Policy` (a policy detached just before that RAM still sees attached) is retried for at
+    most `retry_timeout` seconds, then raised.
+    """
     try:
         ram.call('DeleteRole', {'RoleName': name}, retry_codes=ROLE_DELETE_CONFLICTS, retry_timeout=retry_timeout)
     except AlicloudApiError as err:
         if not err.matches('EntityNotExist.Role'):
             raise
+        return False
+    return True
 
 
 def wait_for_role(ram, name, timeout):
@@ -200,18 +300,17 @@ def list_roles(ram, prefix=None):
     return [r for r in _paged(ram, 'ListRoles', {}, 'Roles', 'Role') if r['RoleName'].startswith(prefix or '')]
 
 
+# normalised key -> GetRole field
+_ROLE_FIELDS = {'role_name': 'RoleName', 'role_id': 'RoleId', 'arn': 'Arn', 'description': 'Description',
+                'assume_role_policy_document': 'AssumeRolePolicyDocument', 'max_session_duration': 'MaxSessionDuration',
+                'create_date': 'CreateDate', 'update_date': 'UpdateDate'}
+
+
 def normalize_role(raw, policies=None, instance_ids=None):
     """One role as the modules return it; `policies` / `instance_ids` only when they were read."""
-    role = {
-        'role_name': raw.get('RoleName'),
-        'role_id': raw.get('RoleId'),
-        'arn': raw.get('Arn'),
-        'description': raw.get('Description') or '',
-        'assume_role_policy_document': parse_trust_document(raw),
-        'max_session_duration': raw.get('MaxSessionDuration'),
-        'create_date': raw.get('CreateDate'),
-        'update_date': raw.get('UpdateDate'),
-    }
+    role = {key: raw.get(field) for key, field in _ROLE_FIELDS.items()}
+    role['description'] = role['description'] or ''
+    role['assume_role_policy_document'] = parse_trust_document(raw)
     if policies is not None:
         role['policies'] = sort_policies(policies)
     if instance_ids is not None:
@@ -301,8 +400,52 @@ def get_policy(ram, policy_type, name):
         raise
 
 
+def read_policy(ram, policy_type, name):
+    """The policy, normalised with its default version's document, or None when no such policy exists (one GetPolicy)."""
+    body = get_policy(ram, policy_type, name)
+    return None if body is None else normalize_ram_policy(body['Policy'], body.get('DefaultPolicyVersion'))
+
+
+def _policy_body(name, document_text, description=None):
+    """The GetPolicy `Policy` of a custom policy CreatePolicy has just made, as far as known before the call."""
+    return {'PolicyName': name, 'PolicyType': 'Custom', 'Description': description or '', 'DefaultVersion': 'v1',
+            'AttachmentCount': 0, 'PolicyDocument': document_text}
+
+
+def new_policy(name, document_text, description=None):
+    """The policy create_policy would make, normalised (the check-mode prediction)."""
+    return normalize_ram_policy(_policy_body(name, document_text, description))
+
+
+def create_policy(ram, name, document_text, description=None):
+    """CreatePolicy of a custom policy (the document as JSON text); the new policy, normalised.
+
+    A policy that exists raises AlicloudApiError EntityAlreadyExists.Policy: see create_or_read.
+    """
+    body = ram.call('CreatePolicy', {'PolicyName': name, 'PolicyDocument': document_text, 'Description': description})
+    return normalize_ram_policy({**_policy_body(name, document_text, description), **body.get('Policy', {})})
+
+
+def create_policy_version(ram, name, document_text):
+    """CreatePolicyVersion of a custom policy, made the default; with 5 versions the oldest non-default one is removed.
+
+    Returns the new version as {version_id, is_default_version, create_date} (None for what the answer lacks).
+    """
+    version = ram.call('CreatePolicyVersion', {'PolicyName': name, 'PolicyDocument': document_text, 'SetAsDefault': True,
+                                               'RotateStrategy': ROTATE_STRATEGY})['PolicyVersion']
+    return {'version_id': version.get('VersionId'), 'is_default_version': version.get('IsDefaultVersion'),
+            'create_date': version.get('CreateDate')}
+
+
+def update_policy_description(ram, name, description):
+    """UpdatePolicyDescription of a custom policy; the policy as the service answers, normalised (None for what it lacks)."""
+    body = ram.call('UpdatePolicyDescription', {'PolicyName': name, 'NewDescription': description})
+    return normalize_ram_policy(body.get('Policy') or {})
+
+
 def delete_policy(ram, name, retry_timeout=DETACH_SETTLE_TIMEOUT):
-    """DeletePolicy of a custom policy with all its versions; a policy already gone counts as deleted.
+    """DeletePolicy of a custom policy with all its versions: True when this call deleted it, False when it was gone
+    already (a concurrent run).
 
     `DeleteConflict.Policy.User`/`.Group`/`.Version` (attachments or versions removed just before that RAM
     still sees) are retried for at most `retry_timeout` seconds, then raised.
@@ -313,6 +456,8 @@ def delete_policy(ram, name, retry_timeout=DETACH_SETTLE_TIMEOUT):
     except AlicloudApiError as err:
         if not err.matches('EntityNotExist.Policy'):
             raise
+        return False
+    return True
 
 
 def list_policies(ram, policy_type=None, prefix=None):
@@ -351,3 +496,34 @@ def normalize_ram_policy(policy, default_version=None):
         'create_date': policy.get('CreateDate'),
         'update_date': policy.get('UpdateDate'),
     }
+
+
+# ---------------------------------------------------------------- created meanwhile by a concurrent run
+
+# kind -> (create, read, what the create answers for an existing entity, the code of "not found", create / read actions)
+_Creatable = namedtuple('_Creatable', 'create read exists missing create_action read_action')
+_CREATABLE = {
+    'role': _Creatable(create_role, read_role, 'EntityAlreadyExists.Role', 'EntityNotExist.Role', 'CreateRole', 'GetRole'),
+    'policy': _Creatable(create_policy, lambda ram, name: read_policy(ram, 'Custom', name), 'EntityAlreadyExists.Policy',
+                         'EntityNotExist.Policy', 'CreatePolicy', 'GetPolicy'),
+}
+
+
+def create_or_read(ram, kind, name, *args, **kwargs):
+    """Create the `kind` ('role': create_role, 'policy': create_policy) that a read has just found missing.
+
+    Returns (True, the new entity) or, when a concurrent run created it in between (EntityAlreadyExists),
+    (False, the entity read back), for the caller to converge like any existing one. Both normalised.
+    Raises EntityNotExist when the read back does not find what the create said exists.
+    """
+    entity = _CREATABLE[kind]
+    try:
+        return True, entity.create(ram, name, *args, **kwargs)
+    except AlicloudApiError as err:
+        if not err.matches(entity.exists):
+            raise
+    current = entity.read(ram, name)
+    if current is None:
+        raise AlicloudApiError(entity.missing, f'{kind} {name} was reported to exist by {entity.create_action} but {entity.read_action} '
+                               'does not find it', product='ram', action=entity.read_action)
+    return False, current

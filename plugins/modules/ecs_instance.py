@@ -333,38 +333,31 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import 
     require_region,
 )
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import (
-    CLASSIC,
-    MESSAGES,
     apply_binding,
     check_role,
     failure_message,
     is_change,
     plan_binding,
-    read_roles,
     summarize,
 )
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_instances import (
+    by_instance_id,
     client_token,
+    current_roles,
     delete_instances,
+    instance_ids,
     matches,
     normalize_instance,
+    pending_instance,
     removal_order,
     run_instances,
+    starting_ids,
     wait_for,
 )
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 
 CREATE_OPTIONS = ('image_id', 'instance_type', 'vswitch_id')
-STARTING = ('Pending', 'Starting')
-
-
-def current_roles(ecs, region_id, raw_instances, gate=None):
-    """({id: role}, {id: (code, message)}) of the matching instances; classic ones are known without a call."""
-    classic = {i['InstanceId']: (CLASSIC, MESSAGES[CLASSIC]) for i in raw_instances if i.get('InstanceNetworkType') == 'classic'}
-    vpc_ids = [i['InstanceId'] for i in raw_instances if i['InstanceId'] not in classic]
-    roles, errors = read_roles(ecs, region_id, vpc_ids, gate) if vpc_ids else ({}, {})
-    return roles, {**classic, **errors}
 
 
 def create(module, ecs, region_id, amount, found):
@@ -417,7 +410,7 @@ def run(module):
     surplus = removal_order(existing)[:max(len(existing) - target, 0)]
     keep = [i for i in existing if i not in surplus]
     missing = max(target - len(existing), 0)
-    keep_ids = [i['InstanceId'] for i in keep]
+    keep_ids = instance_ids(keep)
 
     role_results = []
     if role_name is not None and (keep or missing):
@@ -428,20 +421,20 @@ def run(module):
             apply_binding(ecs, region_id, role_name, role_results, on_conflict=params['on_conflict'], warn=module.warn, gate=gate)
     role_after = {r['instance_id']: r['role_after'] for r in role_results}
 
-    deleted = [i['InstanceId'] for i in existing if i in surplus]
+    deleted = instance_ids([i for i in existing if i in surplus])
     if deleted and not module.check_mode:
         delete_instances(ecs, region_id, deleted, timeout=params['wait_timeout'])
     created = create(module, ecs, region_id, missing, len(existing)) if missing else []
     if wait and deleted:
         wait_for(ecs, region_id, deleted, gone=True, timeout=params['wait_timeout'])
 
-    raw_by_id = {i['InstanceId']: i for i in keep}
-    pending = created + [i['InstanceId'] for i in keep if i.get('Status') in STARTING]
+    raw_by_id = by_instance_id(keep)
+    pending = created + starting_ids(keep)
     if wait and pending:
-        raw_by_id.update({i['InstanceId']: i for i in wait_for(ecs, region_id, pending, status='Running', timeout=params['wait_timeout'])})
+        raw_by_id.update(by_instance_id(wait_for(ecs, region_id, pending, status='Running', timeout=params['wait_timeout'])))
     elif created:
-        raw_by_id.update({i['InstanceId']: i for i in describe_instances(ecs, region_id, instance_ids=created)})
-    instances = [normalize_instance(raw_by_id.get(iid) or {'InstanceId': iid, 'InstanceName': name, 'Status': 'Pending'},
+        raw_by_id.update(by_instance_id(describe_instances(ecs, region_id, instance_ids=created)))
+    instances = [normalize_instance(raw_by_id.get(iid) or pending_instance(iid, name),
                                     role_after.get(iid, roles.get(iid) if iid in keep_ids else role_name))
                  for iid in keep_ids + created]
 
@@ -455,7 +448,7 @@ def run(module):
     }
     if module.diff_mode:
         result['diff'] = {
-            'before': {'count': len(existing), 'instances': {i['InstanceId']: roles.get(i['InstanceId']) for i in existing}},
+            'before': {'count': len(existing), 'instances': {iid: roles.get(iid) for iid in instance_ids(existing)}},
             'after': {'count': len(keep) + missing, 'instances': {iid: role_after.get(iid, roles.get(iid)) for iid in keep_ids},
                       'new_instances': missing, 'new_instances_role': role_name if missing else None},
         }

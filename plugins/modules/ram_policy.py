@@ -148,22 +148,24 @@ detached_from:
       sample: []
 """
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import normalize_policy, policies_equal
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import (
     check_description,
     check_document,
     check_policy_name,
+    create_or_read,
+    create_policy_version,
     delete_policy,
     detach_policy,
-    get_policy,
-    normalize_ram_policy,
+    new_policy,
     policy_entities,
+    read_policy,
+    update_policy_description,
 )
 
 DOC_OPTION = 'policy_document'
-ROTATE = 'DeleteOldestNonDefaultVersionWhenLimitExceeded'
 
 
 # ---------------------------------------------------------------- plan: one function per attribute (None = no change)
@@ -192,23 +194,6 @@ def diff_view(policy):
 
 # ---------------------------------------------------------------- act
 
-def create_policy(module, ram, name, document):
-    p = module.params
-    if document is None:
-        raise AlicloudParameterError(DOC_OPTION, f'is required to create the policy {name}')
-    predicted = {'PolicyName': name, 'PolicyType': 'Custom', 'Description': p['description'] or '', 'DefaultVersion': 'v1',
-                 'AttachmentCount': 0, 'PolicyDocument': document.text}
-    if not module.check_mode:
-        try:
-            body = ram.call('CreatePolicy', {'PolicyName': name, 'PolicyDocument': document.text, 'Description': p['description']})
-        except AlicloudApiError as err:
-            if err.matches('EntityAlreadyExists.Policy'):
-                return None  # a concurrent run created it first: the caller converges it
-            raise
-        predicted.update(body.get('Policy', {}))
-    return True, None, normalize_ram_policy(predicted)
-
-
 def update_policy(module, ram, current, document):
     name = current['policy_name']
     new_text = document_change(current, document)
@@ -220,12 +205,11 @@ def update_policy(module, ram, current, document):
         after.update(description=new_description, update_date=None)
     if not module.check_mode:
         if new_text is not None:
-            version = ram.call('CreatePolicyVersion', {'PolicyName': name, 'PolicyDocument': new_text, 'SetAsDefault': True,
-                                                       'RotateStrategy': ROTATE})['PolicyVersion']
-            after.update(default_version=version['VersionId'], update_date=version.get('CreateDate'))
+            version = create_policy_version(ram, name, new_text)
+            after.update(default_version=version['version_id'], update_date=version['create_date'])
         if new_description is not None:
-            body = ram.call('UpdatePolicyDescription', {'PolicyName': name, 'NewDescription': new_description})
-            after['update_date'] = body.get('Policy', {}).get('UpdateDate') or after['update_date']
+            answered = update_policy_description(ram, name, new_description)
+            after['update_date'] = answered['update_date'] or after['update_date']
     return new_text is not None or new_description is not None, current, after
 
 
@@ -233,24 +217,24 @@ def ensure_present(module, ram, name):
     p = module.params
     document = check_document(p[DOC_OPTION], DOC_OPTION) if p[DOC_OPTION] is not None else None
     check_description(p['description'])
-    body = get_policy(ram, 'Custom', name)
-    if body is None:
-        created = create_policy(module, ram, name, document)
-        if created is not None:
-            return created
-        body = get_policy(ram, 'Custom', name)
-        if body is None:
-            raise AlicloudApiError('EntityNotExist.Policy', f'policy {name} was reported to exist by CreatePolicy but GetPolicy does not find it',
-                                   product='ram', action='GetPolicy')
-    return update_policy(module, ram, normalize_ram_policy(body['Policy'], body.get('DefaultPolicyVersion')), document)
+    current = read_policy(ram, 'Custom', name)
+    if current is None:
+        if document is None:
+            raise AlicloudParameterError(DOC_OPTION, f'is required to create the policy {name}')
+        if module.check_mode:
+            return True, None, new_policy(name, document.text, p['description'])
+        created, current = create_or_read(ram, 'policy', name, document.text, p['description'])
+        if created:
+            return True, None, current
+        # created meanwhile by a concurrent run: converge it
+    return update_policy(module, ram, current, document)
 
 
 def ensure_absent(module, ram, name):
-    body = get_policy(ram, 'Custom', name)
+    current = read_policy(ram, 'Custom', name)
     detached = {'roles': [], 'users': [], 'groups': []}
-    if body is None:
+    if current is None:
         return False, None, None, detached
-    current = normalize_ram_policy(body['Policy'], body.get('DefaultPolicyVersion'))
     if current['attachment_count']:
         if not module.params['force']:
             module.fail_json(msg=f"policy {name} is attached to {current['attachment_count']} role(s), user(s) or group(s); "

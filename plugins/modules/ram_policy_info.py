@@ -101,16 +101,10 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._module impo
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import (
     POLICY_TYPES,
     check_policy_name,
-    get_policy,
     list_policies,
     normalize_ram_policy,
+    read_policy,
 )
-
-
-def describe(ram, policy_type, name):
-    """The normalised policy with its document, or None when it does not exist."""
-    body = get_policy(ram, policy_type, name)
-    return normalize_ram_policy(body['Policy'], body.get('DefaultPolicyVersion')) if body else None
 
 
 def run(module):
@@ -119,11 +113,11 @@ def run(module):
     types = [p['policy_type']] if p['policy_type'] else list(POLICY_TYPES)
     if p['name'] is not None:
         name = check_policy_name(p['name'])
-        found = [describe(ram, t, name) for t in types]
-    elif p['include_document']:
-        found = [describe(ram, e['PolicyType'], e['PolicyName']) for e in list_policies(ram, p['policy_type'], p['name_prefix'])]
+        found = [read_policy(ram, t, name) for t in types]
     else:
         found = [normalize_ram_policy(e) for e in list_policies(ram, p['policy_type'], p['name_prefix'])]
+        if p['include_document']:
+            found = [read_policy(ram, e['policy_type'], e['policy_name']) for e in found]
     policies = sorted((x for x in found if x is not None), key=lambda x: (POLICY_TYPES.index(x['policy_type']), x['policy_name']))
     module.exit_json(changed=False, policies=policies)
 

@@ -201,7 +201,7 @@ role:
 """
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import instances_with_role
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import (
     ECS_TRUST_POLICY,
@@ -216,62 +216,53 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import 
     check_document,
     check_max_session_duration,
     check_role_name,
+    create_or_read,
     delete_role,
     detach_policy,
-    get_role,
     list_role_policies,
-    normalize_role,
+    new_role,
     parse_policy_refs,
+    read_role,
     resolve_policies,
+    update_role,
+    updated_role,
     wait_for_role,
+    with_policies,
 )
 
 TRUST_OPTION = 'assume_role_policy_document'
 
 
 # ---------------------------------------------------------------- plan: one function per attribute (None = no change)
+# `current` is a role as _ram normalises it
 
 def trust_change(current, trust):
     """The new trust policy text, when the wanted document means something else than the current one."""
-    if trust is None or policies_equal(trust.parsed, current.get('AssumeRolePolicyDocument') or None):
+    if trust is None or policies_equal(trust.parsed, current[TRUST_OPTION]):
         return None
     return trust.text
 
 
 def description_change(current, description):
-    if description is None or description == (current.get('Description') or ''):
+    if description is None or description == current['description']:
         return None
     return description
 
 
 def duration_change(current, duration):
-    if duration is None or duration == current.get('MaxSessionDuration'):
+    if duration is None or duration == current['max_session_duration']:
         return None
     return duration
 
 
 def role_updates(current, trust, description, duration):
-    """UpdateRole parameters (without RoleName) for what changed, or {} when nothing did.
-
-    MaxSessionDuration is always sent with a change: the API resets an absent one to 3600.
-    """
+    """The changes of update_role (trust policy as text, description, duration) for what changed, or {} when nothing did."""
     updates = {
-        'NewAssumeRolePolicyDocument': trust_change(current, trust),
-        'NewDescription': description_change(current, description),
-        'NewMaxSessionDuration': duration_change(current, duration),
+        TRUST_OPTION: trust_change(current, trust),
+        'description': description_change(current, description),
+        'max_session_duration': duration_change(current, duration),
     }
-    updates = {k: v for k, v in updates.items() if v is not None}
-    if updates:
-        updates.setdefault('NewMaxSessionDuration', current.get('MaxSessionDuration'))
-    return updates
-
-
-def apply_updates(current, updates):
-    """The role as it is after UpdateRole with `updates` (the check-mode prediction)."""
-    after = dict(current)
-    for key, value in updates.items():
-        after[key[len('New'):]] = value
-    return after
+    return {k: v for k, v in updates.items() if v is not None}
 
 
 def policy_changes(attached, wanted, purge):
@@ -303,46 +294,25 @@ def diff_view(role):
 
 # ---------------------------------------------------------------- act
 
-def create_role(module, ram, name, trust, wanted):
-    """CreateRole then attach `wanted`; return the new role's body, or None when a concurrent run created it first."""
-    p = module.params
-    predicted = {'RoleName': name, 'AssumeRolePolicyDocument': trust.text, 'Description': p['description'] or '',
-                 'MaxSessionDuration': p['max_session_duration'] or 3600}
-    if module.check_mode:
-        return predicted
-    try:
-        raw = ram.call('CreateRole', {'RoleName': name, 'AssumeRolePolicyDocument': trust.text, 'Description': p['description'],
-                                      'MaxSessionDuration': p['max_session_duration']})['Role']
-    except AlicloudApiError as err:
-        if err.matches('EntityAlreadyExists.Role'):
-            return None
-        raise
-    for policy in wanted:
-        attach_role_policy(ram, name, policy, retry_timeout=p['wait_timeout'])
-    if p['wait'] and not wanted:
-        wait_for_role(ram, name, p['wait_timeout'])
-    return {**predicted, **raw}
-
-
-def update_role(module, ram, current, trust, refs):
+def update(module, ram, current, trust, refs):
     """Bring an existing role to what is wanted; return (changed, role before, role after)."""
     p = module.params
-    name = current['RoleName']
+    name = current['role_name']
     attached = list_role_policies(ram, name)
     # an attached policy's type is known from the list: only the others cost a GetPolicy
     wanted = resolve_policies(ram, refs, attached, check_mode=module.check_mode, warn=module.warn) if refs is not None else None
     updates = role_updates(current, trust, p['description'], p['max_session_duration'])
     to_attach, to_detach = policy_changes(attached, wanted, p['purge_policies'])
-    after = apply_updates(current, updates)
+    after = updated_role(current, **updates)
     if not module.check_mode:
         if updates:
-            after = {**after, **ram.call('UpdateRole', {'RoleName': name, **updates}).get('Role', {})}
+            after = update_role(ram, current, **updates)
         for policy in to_detach:
             detach_policy(ram, policy, name)
         for policy in to_attach:
             attach_role_policy(ram, name, policy)
     policies = [x for x in attached if x not in to_detach] + to_attach
-    return bool(updates or to_attach or to_detach), normalize_role(current, attached), normalize_role(after, policies)
+    return bool(updates or to_attach or to_detach), with_policies(current, attached), with_policies(after, policies)
 
 
 def ensure_present(module, ram, name):
@@ -356,22 +326,26 @@ def ensure_present(module, ram, name):
         for warning in broad_trust_warnings(trust.parsed):
             module.warn(warning)
 
-    current = get_role(ram, name)
-    if current is None:
-        wanted = resolve_policies(ram, refs or [], [], check_mode=module.check_mode, warn=module.warn)
-        created = create_role(module, ram, name, trust or check_document(ECS_TRUST_POLICY, TRUST_OPTION, trust=True), wanted)
-        if created is not None:
-            return True, None, normalize_role(created, wanted)
-        current = get_role(ram, name)  # created meanwhile by a concurrent run: converge it
-        if current is None:
-            raise AlicloudApiError('EntityNotExist.Role', f'role {name} was reported to exist by CreateRole but GetRole does not find it',
-                                   product='ram', action='GetRole')
-    return update_role(module, ram, current, trust, refs)
+    current = read_role(ram, name)
+    if current is not None:
+        return update(module, ram, current, trust, refs)
+    wanted = resolve_policies(ram, refs or [], [], check_mode=module.check_mode, warn=module.warn)
+    text = (trust or check_document(ECS_TRUST_POLICY, TRUST_OPTION, trust=True)).text
+    if module.check_mode:
+        return True, None, with_policies(new_role(name, text, p['description'], p['max_session_duration']), wanted)
+    created, role = create_or_read(ram, 'role', name, text, p['description'], p['max_session_duration'])
+    if not created:
+        return update(module, ram, role, trust, refs)  # created meanwhile by a concurrent run: converge it
+    for policy in wanted:
+        attach_role_policy(ram, name, policy, retry_timeout=p['wait_timeout'])
+    if p['wait'] and not wanted:
+        wait_for_role(ram, name, p['wait_timeout'])
+    return True, None, with_policies(role, wanted)
 
 
 def ensure_absent(module, ram, name):
     p = module.params
-    current = get_role(ram, name)
+    current = read_role(ram, name)
     if current is None:
         return False, None, None
     bound = []
@@ -390,7 +364,7 @@ def ensure_absent(module, ram, name):
         for policy in attached:
             detach_policy(ram, policy, name)
         delete_role(ram, name)
-    return True, normalize_role(current, attached), None
+    return True, with_policies(current, attached), None
 
 
 def run(module):

@@ -116,35 +116,23 @@ roles:
 """
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import instances_with_role
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import (
     check_role_name,
+    describe_role,
     get_role,
-    list_role_policies,
     list_roles,
-    normalize_role,
 )
 
 
 def describe(module, ram, raw):
     """The normalised role with what was asked for; None when the role vanished meanwhile."""
     p = module.params
-    name = raw['RoleName']
-    if p['include_trust_policy'] and 'AssumeRolePolicyDocument' not in raw:
-        raw = get_role(ram, name)
-        if raw is None:
-            return None
-    policies = None
-    if p['include_policies']:
-        try:
-            policies = list_role_policies(ram, name)
-        except AlicloudApiError as err:
-            if err.matches('EntityNotExist.Role'):
-                return None
-            raise
-    instance_ids = instances_with_role(module.client('ecs'), p['region_id'], name) if p['include_instances'] else None
-    return normalize_role(raw, policies, instance_ids)
+    role = describe_role(ram, raw, trust=p['include_trust_policy'], policies=p['include_policies'])
+    if role is not None and p['include_instances']:
+        role['instance_ids'] = sorted(instances_with_role(module.client('ecs'), p['region_id'], role['role_name']))
+    return role
 
 
 def run(module):

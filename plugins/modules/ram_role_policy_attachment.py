@@ -114,6 +114,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import 
     attach_role_policy,
     check_role_name,
     detach_policy,
+    is_missing_role,
     list_role_policies,
     parse_policy_refs,
     resolve_policies,
@@ -130,7 +131,7 @@ def run(module):
     try:
         attached = list_role_policies(ram, role_name)
     except AlicloudApiError as err:
-        if not err.matches('EntityNotExist.Role'):
+        if not is_missing_role(err):
             raise
         if not module.check_mode:
             module.fail_error(err, f'role {role_name!r} does not exist; this module never creates roles (see alicloud.instance_ram.ram_role)')

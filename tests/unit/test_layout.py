@@ -10,7 +10,10 @@
 - no tracked file names a path of a build machine (home or scratch folders, the folder the checkout lives in)
   or points outside the repository with `../`;
 - every file under plugins/, tools/ and every folder of the repository has its line in the map of docs/developing.md,
-  and every step of tools/test.sh its row in the test table there.
+  and every step of tools/test.sh its row in the test table there;
+- no module (nor action plugin) holds a wire detail of the API: no CamelCase name ('RoleName', 'InstanceId', 'CreateRole'),
+  no field read like raw['Role'] or raw.get('Status'), no API error code ('EntityNotExist.Role'), no action passed to
+  .call( -- those live in module_utils.
 
 Each check returns its violations, so the checks are tested on a planted copy of the tree as well as run on it.
 """
@@ -42,6 +45,22 @@ MACHINE_PATHS = re.compile('(?<![\\w.$}-])/(?:' + '|'.join(['wo' + 'rk', 'ro' + 
                                                             'tm' + r'p/[\w.-]+', 'va' + r'r/folders']) + ')(?:/|\\b)')
 LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 UP = re.compile(r'(?<![\w./])((?:\.\./)+)[\w.-]')
+# the wire of the API, which only module_utils may hold: a CamelCase name (a parameter, field or action: 'RoleName',
+# 'InstanceId', 'NewMaxSessionDuration', 'CreateRole'), and, as a key of a subscript, a dict or a .get(), any
+# capitalised word (a response field: raw['Role'], i.get('Status'))
+WIRE_NAME = re.compile(r'[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+')
+WIRE_FIELD = re.compile(r'[A-Z][a-z]\w*')
+WIRE_CODE = re.compile(r'[A-Z][A-Za-z]+(?:\.[A-Z][A-Za-z]*)+')  # an error code of the API: 'EntityNotExist.Role'
+OWN_CODES = re.compile(r'Metadata\.')  # the collection's own codes for the metadata service, which answers HTTP statuses only
+WIRE_FREE = ('modules', 'action')  # plugin folders checked
+DOC_STRINGS = {'DOCUMENTATION', 'EXAMPLES', 'RETURN'}  # user documentation: names the API freely
+# literals of that shape that are not the cloud API's, each with the reason (file stem, literal)
+NOT_WIRE = {
+    ('app_access_check', 'ProbeFailed'): "the module's own result code (RETURN results[].code), not an API code",
+    ('instance_identity_info', 'PutToken'): 'the step of its own standard-library metadata reader named in its errors '
+                                            '(the metadata service has no actions)',
+    ('instance_identity_info', 'GetIdentity'): 'the same: the step that checks the ids the metadata service gave',
+}
 
 
 def files(root):
@@ -195,7 +214,47 @@ def check_test_steps(root):
             for step in default.group(1).split() if step not in rows]
 
 
-CHECKS = [check_modules, check_package_renders_every_plugin_type, check_version_single_sourced, check_no_machine_paths, check_map, check_test_steps]
+def wire_literals(source):
+    """(line, literal) of every wire detail of the API in a plugin's source (see WIRE_NAME), outside DOC_STRINGS."""
+    tree = ast.parse(source)
+    documentation_nodes = {id(n) for node in tree.body if isinstance(node, ast.Assign)
+                           and any(getattr(t, 'id', None) in DOC_STRINGS for t in node.targets) for n in ast.walk(node)}
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in documentation_nodes:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
+                WIRE_NAME.fullmatch(node.value) or (WIRE_CODE.fullmatch(node.value) and not OWN_CODES.match(node.value))):
+            found.append((node.lineno, node.value))
+        keys = []
+        if isinstance(node, ast.Subscript):
+            keys = [node.slice]
+        elif isinstance(node, ast.Dict):
+            keys = node.keys
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            if node.func.attr in ('get', 'pop', 'setdefault'):
+                keys = node.args[:1]
+            elif node.func.attr == 'call' and isinstance(node.args[0], ast.Constant):
+                found.append((node.lineno, node.args[0].value))  # an action, whatever its spelling
+        found += [(k.lineno, k.value) for k in keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                  and WIRE_FIELD.fullmatch(k.value) and not WIRE_NAME.fullmatch(k.value)]
+    return sorted(set(found))
+
+
+def check_no_wire_in_modules(root):
+    """No module or action plugin names the API (rule 1 of docs/developing.md): its calls and fields live in module_utils."""
+    problems = []
+    for kind in WIRE_FREE:
+        for path in plugin_files(root, kind):
+            for line, literal in wire_literals(path.read_text(encoding='utf-8')):
+                if (path.stem, literal) not in NOT_WIRE:
+                    problems.append(f'{path.relative_to(root)}:{line}: {literal!r} is a name of the API: the call or field read '
+                                    'belongs in plugins/module_utils (docs/developing.md, rule 1)')
+    return problems
+
+
+CHECKS = [check_modules, check_package_renders_every_plugin_type, check_version_single_sourced, check_no_machine_paths, check_map, check_test_steps,
+          check_no_wire_in_modules]
 
 
 @pytest.mark.parametrize('check', CHECKS, ids=[c.__name__ for c in CHECKS])
@@ -228,7 +287,7 @@ ALL_FRAGMENTS = ['alicloud.instance_ram.auth', 'alicloud.instance_ram.attributes
 
 
 def test_the_copy_is_clean_before_planting(tree):
-    assert [c.__name__ for c in CHECKS[:4] if c(tree)] == []
+    assert [c.__name__ for c in CHECKS[:4] + [check_no_wire_in_modules] if c(tree)] == []
 
 
 def test_a_module_outside_the_action_group_is_found(tree):
@@ -335,3 +394,33 @@ def test_a_file_missing_from_the_map_is_found(tree):
     (tree / 'docs' / 'planted' / 'x.yml').write_text('', encoding='utf-8')
     assert check_map(tree) == ['docs/developing.md: the map has no line for the folder docs/planted/',
                                'docs/developing.md: the map has no line for plugins/module_utils/_planted.py']
+
+
+@pytest.mark.parametrize('source, found', [
+    ("body = ram.call('GetRole', {'RoleName': name})['Role']\n", [(1, 'GetRole'), (1, 'Role'), (1, 'RoleName')]),
+    ("ids = [i['InstanceId'] for i in raw if i.get('Status') == 'Running']\n", [(1, 'InstanceId'), (1, 'Status')]),
+    ("x = {'NewDescription': d}\ny = 'DeleteOldestNonDefaultVersionWhenLimitExceeded'\n",
+     [(1, 'NewDescription'), (2, 'DeleteOldestNonDefaultVersionWhenLimitExceeded')]),
+    ("ecs.call('lowercase_action')\n", [(1, 'lowercase_action')]),
+    ("if err.matches('EntityNotExist.Role'):\n    raise _error('Metadata.Disabled')\n", [(1, 'EntityNotExist.Role')]),
+    # documentation, user-facing values and plain words are no wire
+    ('DOCUMENTATION = r"""\noptions:\n  name: {sample: EcsRamRoleTest}\n"""\nRETURN = \'RoleName\'\nEXAMPLES = {\'Role\': 1}\n', []),
+    ("kind = 'Custom'\nenv = {'PATH': p, 'HOME': h}\nstate = params['state']\nmsg = 'see RoleName in the answer'\n", []),
+    ("def f():\n    \"\"\"Reads GetRole.\"\"\"\n    return policies_equal(a, b)\n", []),
+])
+def test_wire_literals(source, found):
+    assert wire_literals(source) == found
+
+
+def test_a_wire_detail_in_a_module_is_found(tree):
+    module = tree / 'plugins' / 'modules' / 'ram_role.py'
+    text = module.read_text(encoding='utf-8')
+    lines = text.count('\n')
+    module.write_text(text + "\n\ndef planted(ram):\n    return ram.call('UpdateRole', {'RoleName': 'r'})['Role']\n", encoding='utf-8')
+    assert check_no_wire_in_modules(tree) == [
+        f"plugins/modules/ram_role.py:{lines + 4}: {literal!r} is a name of the API: the call or field read belongs in plugins/module_utils "
+        '(docs/developing.md, rule 1)' for literal in ('Role', 'RoleName', 'UpdateRole')]
+    # an exemption holds for its own file only
+    (tree / 'plugins' / 'action' / 'ram_role.py').write_text("code = 'ProbeFailed'\n", encoding='utf-8')
+    assert check_no_wire_in_modules(tree)[3:] == ["plugins/action/ram_role.py:1: 'ProbeFailed' is a name of the API: the call or field "
+                                                  'read belongs in plugins/module_utils (docs/developing.md, rule 1)']

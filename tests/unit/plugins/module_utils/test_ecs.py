@@ -741,3 +741,13 @@ def test_no_restore_no_warning():
 def test_restored_warning_lists_at_most_ten_ids():
     text = _ecs_binding.restored_warning(fleet(12))
     assert text.startswith('12 instance(s)') and 'i-0009 and 2 more' in text and 'i-0010' not in text
+
+
+def test_describe_instances_entries_for_the_modules():
+    raw = [{'InstanceId': 'i-1', 'Status': 'Running'}, {'InstanceId': 'i-2', 'Status': 'Starting'}, {'InstanceId': 'i-3', 'Status': 'Pending'}]
+    assert _ecs_instances.instance_ids(raw) == ['i-1', 'i-2', 'i-3']
+    assert _ecs_instances.by_instance_id(raw)['i-2'] is raw[1]
+    assert _ecs_instances.starting_ids(raw) == ['i-2', 'i-3']
+    assert _ecs_instances.normalize_instance(_ecs_instances.pending_instance('i-9', 'web'))['instance_id'] == 'i-9'
+    assert _ecs_instances.normalize_instance(_ecs_instances.pending_instance('i-9', 'web'))['name'] == 'web'
+    assert _ecs_instances.starting_ids([_ecs_instances.pending_instance('i-9', 'web')]) == ['i-9']

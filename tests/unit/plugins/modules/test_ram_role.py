@@ -13,7 +13,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.plugins.modules import ram_role
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.module import warnings
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ram import install, run_module
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ram import FakeCloud, install, run_module
 
 ECS_TEXT = json.dumps(ECS_TRUST_POLICY)
 # the ECS trust policy written differently: scalar vs list, key order, Version as a number, a Sid
@@ -21,7 +21,7 @@ ECS_REWRITTEN = {'Version': 1, 'Statement': [{'Sid': 'ecs', 'Principal': {'Servi
                                               'Effect': 'Allow', 'Action': ['sts:AssumeRole']}]}
 RAM_TRUST = {'Version': '1', 'Statement': [{'Action': 'sts:AssumeRole', 'Effect': 'Allow',
                                             'Principal': {'RAM': ['acs:ram::1234567890123456:user/ci']}}]}
-CURRENT = {'RoleName': 'r', 'AssumeRolePolicyDocument': ECS_TEXT, 'Description': 'old', 'MaxSessionDuration': 7200}
+CURRENT = _ram.normalize_role({'RoleName': 'r', 'AssumeRolePolicyDocument': ECS_TEXT, 'Description': 'old', 'MaxSessionDuration': 7200})
 
 
 @pytest.fixture(name='cloud')
@@ -45,8 +45,21 @@ def run(capsys, check_mode=False, **args):
                                'NewDescription': 'new', 'NewMaxSessionDuration': 43200}),
 ])
 def test_role_updates_send_only_changes_and_always_the_duration(trust, description, duration, expected):
+    # the plan is the module's (snake_case changes), the request _ram.update_role's: together they send exactly this
     document = check_document(trust, 'assume_role_policy_document', trust=True) if trust else None
-    assert ram_role.role_updates(CURRENT, document, description, duration) == expected
+    updates = ram_role.role_updates(CURRENT, document, description, duration)
+    assert bool(updates) is bool(expected)
+    fake = FakeCloud()
+    fake.add_role('r', ECS_TRUST_POLICY, description='old', duration=7200)
+    if updates:
+        after = _ram.update_role(fake.client('ram'), CURRENT, **updates)
+        assert fake.call_of('UpdateRole')[2] == {'RoleName': 'r', **expected}
+        assert after == _ram.normalize_role(fake.roles['r'])
+        # the check-mode prediction of what the service then holds
+        managed = ('assume_role_policy_document', 'description', 'max_session_duration')
+        predicted = _ram.updated_role(CURRENT, **updates)
+        assert {k: predicted[k] for k in managed} == {k: after[k] for k in managed}
+    assert fake.writes() == (['UpdateRole'] if expected else [])
 
 
 S_KMS = {'name': 'AliyunKMSFullAccess', 'type': 'System'}

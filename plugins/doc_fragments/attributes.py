@@ -29,6 +29,11 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
     support: full
+    details:
+      - Only in diff mode (C(--diff), or the task keyword C(diff) set to V(true)) does the result have a C(diff), the same shape in every module of
+        the collection - C(before) and C(after) are dicts (V({}) for a thing that does not exist), C(before_header) and
+        C(after_header) name the thing. Policy documents are shown as dicts in their canonical form, so the diff shows
+        only changes of meaning. In check mode C(after) is the prediction, the same as in the real run.
 """
 
     # A module that only reads.

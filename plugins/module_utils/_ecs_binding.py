@@ -548,12 +548,6 @@ def summarize(results):
     return counts
 
 
-def binding_diff(results):
-    changed = [r for r in results if is_change(r)]
-    return {'before': {r['instance_id']: r['role_before'] for r in changed},
-            'after': {r['instance_id']: r['role_after'] for r in changed}}
-
-
 def failure_message(results):
     """None when nothing failed, else one line naming every failed instance and its code, and the request ids of the failed calls."""
     failed = [r for r in results if r['action'] == FAILED]

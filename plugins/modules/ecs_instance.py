@@ -325,6 +325,7 @@ role_summary:
 
 import uuid
 
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._diff import Diff
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import (
     MAX_CONCURRENCY_SPEC,
     concurrency,
@@ -446,12 +447,12 @@ def run(module):
         'role_results': role_results,
         'role_summary': summarize(role_results),
     }
-    if module.diff_mode:
-        result['diff'] = {
-            'before': {'count': len(existing), 'instances': {iid: roles.get(iid) for iid in instance_ids(existing)}},
-            'after': {'count': len(keep) + missing, 'instances': {iid: role_after.get(iid, roles.get(iid)) for iid in keep_ids},
-                      'new_instances': missing, 'new_instances_role': role_name if missing else None},
-        }
+    Diff(f'instances named {name} in {region_id}').view(
+        {'count': len(existing), 'instances': {iid: roles.get(iid) for iid in instance_ids(existing)},
+         'new_instances': 0, 'new_instances_role': None},
+        {'count': len(keep) + missing, 'instances': {iid: role_after.get(iid, roles.get(iid)) for iid in keep_ids},
+         'new_instances': missing, 'new_instances_role': role_name if missing else None},
+    ).attach(module, result)
     message = failure_message(role_results)
     if message:
         module.fail_json(msg=f'the role of existing instances: {message}', **result)

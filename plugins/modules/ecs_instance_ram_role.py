@@ -233,10 +233,10 @@ summary:
       sample: 250
 """
 
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._diff import Diff
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs import MAX_CONCURRENCY_SPEC, max_concurrency, require_region, unique_ids
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import (
     bind_roles,
-    binding_diff,
     check_role,
     extra_policy,
     failure_message,
@@ -248,12 +248,15 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._module impo
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import check_document
 
 
-def labelled(diff, labels):
-    """The diff with `id (name)` for every instance that has a label."""
-    if not labels:
-        return diff
-    return {side: {(f'{iid} ({labels[iid]})' if labels.get(iid) else iid): role for iid, role in roles.items()}
-            for side, roles in diff.items()}
+def binding_diff(results, region_id, labels=None):
+    """The role before and after of every instance that changes (and only those), `id (name)` for one with a label."""
+    labels = labels or {}
+    diff = Diff(f'RAM roles of instances in {region_id}')
+    for r in results:
+        if is_change(r):
+            iid = r['instance_id']
+            diff.add(f'{iid} ({labels[iid]})' if labels.get(iid) else iid, r['role_before'], r['role_after'])
+    return diff
 
 
 def run(module):
@@ -282,8 +285,7 @@ def run(module):
                          policy_json=policy_json, check_mode=module.check_mode, known_roles=known, warn=module.warn,
                          max_concurrency=gate)
     result = {'changed': any(is_change(r) for r in results), 'role_name': role_name, 'results': results, 'summary': summarize(results)}
-    if module.diff_mode:
-        result['diff'] = labelled(binding_diff(results), params['labels'])
+    binding_diff(results, region_id, params['labels']).attach(module, result)
     message = failure_message(results)
     if message:
         module.fail_json(msg=message, **result)

@@ -148,6 +148,7 @@ detached_from:
       sample: []
 """
 
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._diff import Diff
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import normalize_policy, policies_equal
@@ -257,7 +258,8 @@ def run(module):
     else:
         changed, before, after = ensure_present(module, ram, name)
         result['policy'] = after
-    module.exit_json(changed=changed, diff={'before': diff_view(before), 'after': diff_view(after)}, **result)
+    result['changed'] = changed
+    module.exit_json(**Diff(f'policy {name}').view(diff_view(before), diff_view(after)).attach(module, result))
 
 
 def main():

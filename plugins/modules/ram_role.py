@@ -148,6 +148,11 @@ done:
   type: list
   elements: dict
   sample: [{"product": "ram", "action": "CreateRole", "RoleName": "EcsRamRoleTest"}]
+created:
+  description: V(true) when this run created the role (in check mode - would create it).
+  returned: always
+  type: bool
+  sample: true
 role:
   description: The role after the run (in check mode, as it would be). Not returned with O(state=absent).
   returned: when O(state=present)
@@ -200,6 +205,7 @@ role:
           sample: System
 """
 
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._diff import Diff
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ecs_binding import instances_with_role
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
@@ -374,10 +380,10 @@ def run(module):
         changed, before, after = ensure_absent(module, ram, name)
     else:
         changed, before, after = ensure_present(module, ram, name)
-    result = {'changed': changed, 'diff': {'before': diff_view(before), 'after': diff_view(after)}}
+    result = {'changed': changed, 'created': changed and before is None and after is not None}
     if after is not None:
         result['role'] = after
-    module.exit_json(**result)
+    module.exit_json(**Diff(f'role {name}').view(diff_view(before), diff_view(after)).attach(module, result))
 
 
 def main():

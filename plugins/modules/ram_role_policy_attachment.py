@@ -108,6 +108,7 @@ attachment:
       sample: []
 """
 
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._diff import Diff
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._ram import (
@@ -152,11 +153,10 @@ def run(module):
         for policy in to_attach:
             attach_role_policy(ram, role_name, policy)
     after = sort_policies([x for x in attached if x not in to_detach] + to_attach)
-    module.exit_json(
-        changed=bool(to_attach or to_detach),
-        attachment={'role_name': role_name, 'policies': after, 'attached': to_attach, 'detached': to_detach},
-        diff={'before': {'role_name': role_name, 'policies': attached}, 'after': {'role_name': role_name, 'policies': after}},
-    )
+    result = {'changed': bool(to_attach or to_detach),
+              'attachment': {'role_name': role_name, 'policies': after, 'attached': to_attach, 'detached': to_detach}}
+    diff = Diff(f'policies of role {role_name}').view({'role_name': role_name, 'policies': attached}, {'role_name': role_name, 'policies': after})
+    module.exit_json(**diff.attach(module, result))
 
 
 def main():

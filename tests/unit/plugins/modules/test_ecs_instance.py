@@ -63,8 +63,9 @@ def test_create_check_then_real_then_rerun(capsys, monkeypatch, ecs, ram, clock)
     code, checked = run(capsys, monkeypatch, ecs, ram, check_mode=True, diff=True, **args)
     assert code == 0 and checked['changed'] is True and ecs.writes() == []
     assert checked['created_instance_ids'] == [] and checked['instances'] == []
-    assert checked['diff'] == {'before': {'count': 0, 'instances': {}},
-                               'after': {'count': 3, 'instances': {}, 'new_instances': 3, 'new_instances_role': ROLE}}
+    assert checked['diff'] == {'before': {'count': 0, 'instances': {}, 'new_instances': 0, 'new_instances_role': None},
+                               'after': {'count': 3, 'instances': {}, 'new_instances': 3, 'new_instances_role': ROLE},
+                               'before_header': 'instances named web in cn-hangzhou', 'after_header': 'instances named web in cn-hangzhou'}
 
     code, done = run(capsys, monkeypatch, ecs, ram, diff=True, **args)
     assert code == 0 and done['changed'] is True and done['diff'] == checked['diff']
@@ -127,7 +128,7 @@ def test_absent_deletes_every_match(capsys, monkeypatch, ecs, ram):
     ecs.add('i-3', name='web')
     code, out = run(capsys, monkeypatch, ecs, ram, name='web', tags={'app': 'kms'}, role_name=ROLE, state='absent', diff=True)
     assert code == 0 and out['changed'] is True and out['deleted_instance_ids'] == ['i-1', 'i-2'] and out['instances'] == []
-    assert out['diff']['before'] == {'count': 2, 'instances': {'i-1': ROLE, 'i-2': ROLE}}
+    assert out['diff']['before'] == {'count': 2, 'instances': {'i-1': ROLE, 'i-2': ROLE}, 'new_instances': 0, 'new_instances_role': None}
     assert list(ecs.instances) == ['i-3'] and ram.calls == []
     code, out = run(capsys, monkeypatch, ecs, ram, name='web', tags={'app': 'kms'}, state='absent')
     assert code == 0 and out['changed'] is False

@@ -8,11 +8,13 @@ import math
 
 import pytest
 
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.plugins.modules import ecs_instance_ram_role, ecs_instance_ram_role_info
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.ecs import (
     OTHER,
+    REGION,
     ROLE,
     FakeEcs,
     FakeRam,
@@ -21,6 +23,7 @@ from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.e
 )
 from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.module import warnings
 
+HEADER = f'RAM roles of instances in {REGION}'
 FC_TRUST = {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole', 'Principal': {'Service': ['fc.aliyuncs.com']}}]}
 
 
@@ -84,7 +87,7 @@ def test_check_mode_then_real_then_rerun(capsys, monkeypatch, ram):
     ram.calls.clear()
     code, again = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=ids + ids[:5], diff=True)
     assert code == 0 and again['changed'] is False and again['summary']['unchanged'] == 130
-    assert again['diff'] == {'before': {}, 'after': {}}
+    assert again['diff'] == {'before': {}, 'after': {}, 'before_header': HEADER, 'after_header': HEADER}
     assert len(ram.calls) + len(ecs.calls) == 1 + math.ceil(130 / 50) and ecs.writes() == []
 
 
@@ -249,7 +252,7 @@ def test_check_role_false_skips_the_ram_read_and_labels_name_the_hosts_in_the_di
     code, out = bind(capsys, monkeypatch, ecs, ram, role_name=ROLE, instance_ids=ids, check_role=False, labels=labels, diff=True)
     assert code == 0 and ram.calls == []
     assert out['diff'] == {'before': {f'{ids[0]} (web-1)': None, ids[1]: None},
-                           'after': {f'{ids[0]} (web-1)': ROLE, ids[1]: ROLE}}
+                           'after': {f'{ids[0]} (web-1)': ROLE, ids[1]: ROLE}, 'before_header': HEADER, 'after_header': HEADER}
     # the results keep the bare ids
     assert [r['instance_id'] for r in out['results']] == ids
 
@@ -284,3 +287,15 @@ def test_info_max_concurrency_gives_the_sequential_answer(capsys, monkeypatch):
         assert code == 0
         answers.append((out['instance_ram_roles'], sorted(ecs.calls)))
     assert answers[0] == answers[1] and len(answers[0][0]) == 422
+
+
+def test_binding_diff_shows_only_the_changes_labelled_by_host():
+    outcome = _ecs.outcome
+    results = [outcome('i-1', None, ROLE, 'attached'), outcome('i-2', ROLE, ROLE, 'unchanged'),
+               outcome('i-3', None, None, 'failed', 'InvalidNetworkType.MismatchRamRole', 'classic'),
+               # a failed replace that could not put the old role back: the instance lost its role
+               outcome('i-4', OTHER, None, 'failed', 'Boom', 'lost its role'), outcome('i-5', OTHER, ROLE, 'replaced')]
+    diff = ecs_instance_ram_role.binding_diff(results, REGION, {'i-4': 'web-4', 'i-2': 'web-2'}).as_dict()
+    assert diff == {'before': {'i-1': None, 'i-4 (web-4)': OTHER, 'i-5': OTHER}, 'after': {'i-1': ROLE, 'i-4 (web-4)': None, 'i-5': ROLE},
+                    'before_header': HEADER, 'after_header': HEADER}
+    assert ecs_instance_ram_role.binding_diff(results[1:3], REGION).as_dict()['before'] == {}

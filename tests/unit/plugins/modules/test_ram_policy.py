@@ -28,9 +28,9 @@ def run(capsys, check_mode=False, **args):
 
 
 def test_create_check_mode_real_rerun(cloud, capsys):
-    code, checked = run(capsys, check_mode=True, policy_document=DOC, description='app secrets')
+    code, checked = run(capsys, check_mode=True, diff=True, policy_document=DOC, description='app secrets')
     assert code == 0 and checked['changed'] is True and cloud.writes() == []
-    code, real = run(capsys, policy_document=DOC, description='app secrets')
+    code, real = run(capsys, diff=True, policy_document=DOC, description='app secrets')
     assert code == 0 and real['changed'] is True and cloud.writes() == ['CreatePolicy']
     assert real['diff'] == checked['diff'] and real['diff']['before'] == {}
     assert real['policy']['policy_document'] == DOC and real['policy']['default_version'] == 'v1'
@@ -44,10 +44,10 @@ def test_create_check_mode_real_rerun(cloud, capsys):
 
 def test_document_change_is_a_new_default_version(cloud, capsys):
     cloud.add_policy('app', DOC, description='kept')
-    code, checked = run(capsys, check_mode=True, policy_document=DOC2)
+    code, checked = run(capsys, check_mode=True, diff=True, policy_document=DOC2)
     assert code == 0 and checked['changed'] is True and cloud.writes() == []
     assert checked['policy']['default_version'] is None
-    code, real = run(capsys, policy_document=DOC2)
+    code, real = run(capsys, diff=True, policy_document=DOC2)
     assert cloud.call_of('CreatePolicyVersion')[2] == {
         'PolicyName': 'app', 'PolicyDocument': json.dumps(DOC2, separators=(',', ':')), 'SetAsDefault': True,
         'RotateStrategy': 'DeleteOldestNonDefaultVersionWhenLimitExceeded'}
@@ -65,7 +65,7 @@ def test_five_versions_rotate_out_the_oldest_non_default(cloud, capsys):
 
 def test_description_change_in_place(cloud, capsys):
     cloud.add_policy('app', DOC, description='old')
-    code, out = run(capsys, description='new', policy_document=DOC_REWRITTEN)
+    code, out = run(capsys, diff=True, description='new', policy_document=DOC_REWRITTEN)
     assert code == 0 and out['changed'] is True and cloud.writes() == ['UpdatePolicyDescription']
     assert out['diff']['before']['description'] == 'old' and out['diff']['after']['description'] == 'new'
     assert out['policy']['default_version'] == 'v1'
@@ -95,11 +95,11 @@ def test_absent_refuses_while_attached_then_forces(cloud, capsys):
     cloud.add_policy('app', DOC, versions=3)
     cloud.add_role('r', policies=['Custom/app'])
     cloud.users[('Custom', 'app')] = ['alice']
-    code, out = run(capsys, state='absent')
+    code, out = run(capsys, diff=True, state='absent')
     assert code == 1 and 'attached to 2' in out['msg'] and cloud.writes() == []
-    code, checked = run(capsys, check_mode=True, state='absent', force=True)
+    code, checked = run(capsys, check_mode=True, diff=True, state='absent', force=True)
     assert code == 0 and checked['changed'] is True and cloud.writes() == []
-    code, real = run(capsys, state='absent', force=True)
+    code, real = run(capsys, diff=True, state='absent', force=True)
     assert code == 0 and real == checked
     assert real['detached_from'] == {'roles': ['r'], 'users': ['alice'], 'groups': []}
     assert cloud.writes() == ['DetachPolicyFromRole', 'DetachPolicyFromUser', 'DeletePolicy']

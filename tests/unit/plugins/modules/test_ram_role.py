@@ -90,14 +90,15 @@ def test_diff_view_shows_the_trust_policy_normalised():
 
 def test_create_check_mode_then_real_predict_the_same(cloud, capsys):
     args = {'name': 'EcsRamRoleTest', 'description': 'kms access', 'policies': ['AliyunKMSFullAccess']}
-    code, checked = run(capsys, check_mode=True, **args)
+    code, checked = run(capsys, check_mode=True, diff=True, **args)
     assert code == 0 and checked['changed'] is True
     assert cloud.actions() == ['GetRole', 'GetPolicy'] and cloud.writes() == []
     assert checked['role']['role_id'] is None and checked['role']['policies'] == [S_KMS]
+    assert checked['created'] is True
 
     cloud.calls.clear()
-    code, real = run(capsys, **args)
-    assert code == 0 and real['changed'] is True
+    code, real = run(capsys, diff=True, **args)
+    assert code == 0 and real['changed'] is True and real['created'] is True
     # the call budget of a first creation with one policy: 4 calls, no ListPoliciesForRole on the new role
     assert cloud.actions() == ['GetRole', 'GetPolicy', 'CreateRole', 'AttachPolicyToRole']
     assert cloud.call_of('GetPolicy')[2] == {'PolicyType': 'System', 'PolicyName': 'AliyunKMSFullAccess'}
@@ -136,7 +137,8 @@ def test_concurrent_creation_is_converged_not_failed(cloud, capsys):
     cloud.add_role('race', description='theirs')
     cloud.fail('GetRole', 'EntityNotExist.Role')  # our first read misses the role the other run is creating
     code, out = run(capsys, name='race', description='ours', policies=['System/AliyunKMSFullAccess'])
-    assert code == 0 and out['changed'] is True
+    # the other run created it: this one updated it
+    assert code == 0 and out['changed'] is True and out['created'] is False
     assert cloud.actions() == ['GetRole', 'GetPolicy', 'CreateRole',
                                'GetRole', 'ListPoliciesForRole', 'GetPolicy', 'UpdateRole', 'AttachPolicyToRole']
     assert cloud.roles['race']['Description'] == 'ours' and cloud.attached['race'] == [('System', 'AliyunKMSFullAccess')]
@@ -151,9 +153,9 @@ def seed(cloud, **kw):
 
 def test_noop_rerun_is_two_reads(cloud, capsys):
     seed(cloud)
-    code, out = run(capsys, name='r', assume_role_policy_document=ECS_REWRITTEN, description='old', max_session_duration=7200,
+    code, out = run(capsys, diff=True, name='r', assume_role_policy_document=ECS_REWRITTEN, description='old', max_session_duration=7200,
                     policies=['AliyunKMSFullAccess'])
-    assert code == 0 and out['changed'] is False
+    assert code == 0 and out['changed'] is False and out['created'] is False
     assert cloud.actions() == ['GetRole', 'ListPoliciesForRole']
     assert out['diff']['before'] == out['diff']['after']
     assert out['role']['assume_role_policy_document'] == ECS_TRUST_POLICY
@@ -168,9 +170,10 @@ def test_trust_policy_as_json_text_is_the_same(cloud, capsys):
 
 def test_description_update_keeps_the_duration(cloud, capsys):
     seed(cloud)
-    code, checked = run(capsys, check_mode=True, name='r', description='new')
+    code, checked = run(capsys, check_mode=True, diff=True, name='r', description='new')
     assert code == 0 and checked['changed'] is True and cloud.writes() == []
-    code, real = run(capsys, name='r', description='new')
+    code, real = run(capsys, diff=True, name='r', description='new')
+    assert checked['created'] is real['created'] is False
     assert cloud.call_of('UpdateRole')[2] == {'RoleName': 'r', 'NewDescription': 'new', 'NewMaxSessionDuration': 7200}
     assert cloud.roles['r']['MaxSessionDuration'] == 7200 and cloud.roles['r']['Description'] == 'new'
     assert real['diff'] == checked['diff']
@@ -181,7 +184,7 @@ def test_description_update_keeps_the_duration(cloud, capsys):
 
 def test_trust_policy_update(cloud, capsys):
     seed(cloud)
-    code, out = run(capsys, name='r', assume_role_policy_document=RAM_TRUST)
+    code, out = run(capsys, diff=True, name='r', assume_role_policy_document=RAM_TRUST)
     assert code == 0 and out['changed'] is True
     assert set(cloud.call_of('UpdateRole')[2]) == {'RoleName', 'NewAssumeRolePolicyDocument', 'NewMaxSessionDuration'}
     assert out['role']['assume_role_policy_document'] == RAM_TRUST
@@ -191,7 +194,7 @@ def test_trust_policy_update(cloud, capsys):
 def test_policies_added_without_purge_keep_the_others(cloud, capsys):
     cloud.add_policy('app', {'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'oss:GetObject', 'Resource': '*'}]})
     seed(cloud)
-    code, out = run(capsys, name='r', policies=['Custom/app'])
+    code, out = run(capsys, diff=True, name='r', policies=['Custom/app'])
     assert code == 0 and out['changed'] is True
     assert cloud.actions() == ['GetRole', 'ListPoliciesForRole', 'GetPolicy', 'AttachPolicyToRole']
     assert out['role']['policies'] == [S_KMS, C_APP]
@@ -276,12 +279,12 @@ def test_api_error_names_code_and_request_id(cloud, capsys):
 
 def test_absent_detaches_then_deletes(cloud, capsys):
     seed(cloud, policies=['System/AliyunKMSFullAccess', 'System/AliyunECSReadOnlyAccess'])
-    code, checked = run(capsys, check_mode=True, name='r', state='absent')
+    code, checked = run(capsys, check_mode=True, diff=True, name='r', state='absent')
     assert code == 0 and checked['changed'] is True and cloud.writes() == []
-    code, real = run(capsys, name='r', state='absent')
+    code, real = run(capsys, diff=True, name='r', state='absent')
     assert code == 0 and real['changed'] is True and 'r' not in cloud.roles
     assert cloud.writes() == ['DetachPolicyFromRole', 'DetachPolicyFromRole', 'DeleteRole']
-    assert real['diff'] == checked['diff'] and real['diff']['after'] == {} and 'role' not in real
+    assert real['diff'] == checked['diff'] and real['diff']['after'] == {} and 'role' not in real and real['created'] is False
     assert real['diff']['before']['policies'] == [{'name': 'AliyunECSReadOnlyAccess', 'type': 'System'}, S_KMS]
     cloud.calls.clear()
     code, again = run(capsys, name='r', state='absent')

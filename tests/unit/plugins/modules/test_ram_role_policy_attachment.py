@@ -28,12 +28,13 @@ def run(capsys, check_mode=False, **args):
 
 def test_attach_check_mode_real_and_rerun(cloud, capsys):
     args = {'policies': ['AliyunKMSSecretUserAccess', {'name': 'app', 'type': 'Custom'}, 'System/AliyunKMSFullAccess']}
-    code, checked = run(capsys, check_mode=True, **args)
+    code, checked = run(capsys, check_mode=True, diff=True, **args)
     assert code == 0 and checked['changed'] is True and cloud.writes() == []
-    code, real = run(capsys, **args)
+    code, real = run(capsys, diff=True, **args)
     assert code == 0 and real == checked
     assert real['attachment'] == {'role_name': 'r', 'policies': [KMS, SECRET, APP], 'attached': [SECRET, APP], 'detached': []}
-    assert real['diff'] == {'before': {'role_name': 'r', 'policies': [KMS]}, 'after': {'role_name': 'r', 'policies': [KMS, SECRET, APP]}}
+    assert real['diff'] == {'before': {'role_name': 'r', 'policies': [KMS]}, 'after': {'role_name': 'r', 'policies': [KMS, SECRET, APP]},
+                            'before_header': 'policies of role r', 'after_header': 'policies of role r'}
     assert cloud.writes() == ['AttachPolicyToRole', 'AttachPolicyToRole']
     cloud.calls.clear()
     code, again = run(capsys, **args)

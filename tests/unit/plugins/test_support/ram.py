@@ -299,6 +299,6 @@ def install(monkeypatch):
     return fake
 
 
-def run_module(main, capsys, check_mode=False, diff=True, **args):
-    """module.run_module with the unit-test keys; diff mode on (the RAM modules return a diff in any mode)."""
+def run_module(main, capsys, check_mode=False, diff=False, **args):
+    """module.run_module with the unit-test keys (check and diff mode off unless asked, as in module.run_module)."""
     return module.run_module(main, capsys, check_mode=check_mode, diff=diff, **{**AUTH, **args})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs_instances
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.alicloud.instance_ram.plugins.modules import (
@@ -58,7 +58,7 @@ class EcsCase(RamCase):
 
     def setup(self, monkeypatch):
         clock = FakeClock()
-        monkeypatch.setattr(_ecs, 'time', clock)
+        monkeypatch.setattr(_ecs_instances, 'time', clock)
         self.ecs = FakeEcs(vpc=self.vpc, policy=RetryPolicy(sleep=clock.sleep, rand=lambda: 1.0))
         self.ram = FakeRam({ROLE: ECS_TRUST_POLICY})
 

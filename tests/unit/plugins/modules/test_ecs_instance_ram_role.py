@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _ecs_binding
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._policy import ECS_TRUST_POLICY
 from ansible_collections.alicloud.instance_ram.plugins.modules import ecs_instance_ram_role, ecs_instance_ram_role_info
@@ -290,7 +290,7 @@ def test_info_max_concurrency_gives_the_sequential_answer(capsys, monkeypatch):
 
 
 def test_binding_diff_shows_only_the_changes_labelled_by_host():
-    outcome = _ecs.outcome
+    outcome = _ecs_binding.outcome
     results = [outcome('i-1', None, ROLE, 'attached'), outcome('i-2', ROLE, ROLE, 'unchanged'),
                outcome('i-3', None, None, 'failed', 'InvalidNetworkType.MismatchRamRole', 'classic'),
                # a failed replace that could not put the old role back: the instance lost its role

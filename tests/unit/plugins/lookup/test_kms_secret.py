@@ -71,7 +71,7 @@ def test_a_denial_is_a_lookup_error_with_the_code(monkeypatch):
 
 def test_options_are_its_own_and_the_shared_fragment():
     assert set(DOC['options']) == {'_terms', 'version_stage', 'version_id'}
-    assert DOC['extends_documentation_fragment'] == ['alicloud.instance_ram.auth.plugins']
+    assert DOC['extends_documentation_fragment'] == ['alicloud.instance_ram.auth', 'alicloud.instance_ram.auth.plugins']
     plugin = lookup()
     plugin.set_options(direct={'kms_endpoint': 'http://127.0.0.1:9', 'region': 'cn-beijing'})
     assert plugin.get_option('kms_endpoint') == 'http://127.0.0.1:9' and plugin.get_option('connect_timeout') == 5.0

@@ -4,9 +4,12 @@
 #   against the emulator, the live acceptance suite against the emulator (tests/live: the guide end to end and the
 #   probes of unsettled facts; a real account only with ALICLOUD_LIVE=1, see tests/live/README.md), the reliability suite (faults, races, bad input, secrets; it renders docs/reliability.md),
 #   the benchmark's smoke version (API call budgets of a 100-instance converge),
-#   ansible-lint, then build/install/ansible-doc/ansible-builder checks.
+#   ansible-lint, then build/install/ansible-doc/ansible-builder checks. Without arguments some run two or three at once
+#   (the default steps below), so that the whole run stays under 20 minutes on 2 cores (docs/developing.md, Tests).
 # Usage: tools/test.sh [step ...]   (steps: lint sanity units emulator integration live reliability bench-smoke ansible-lint package)
-#   INTEGRATION_TARGETS="ram_role ram_policy" tools/test.sh integration   runs only those targets
+#   INTEGRATION_TARGETS="ram_role ram_policy" tools/test.sh integration   runs only those targets, in one run
+#   INTEGRATION_GROUPS="a b;c" tools/test.sh integration   runs groups "a b", "c" and every other target at once ("": one)
+#   tools/test.sh sanity+units   runs both steps at the same time (each in its own workspace)
 #   UNIT_TESTS="tests/unit/plugins/modules/test_ram_role.py" tools/test.sh units   runs only those files
 #   RELIABILITY_DOC=$PWD/docs/reliability.md tools/test.sh reliability   writes the rendered page into this clone
 set -euo pipefail
@@ -23,7 +26,7 @@ python tools/ansible_test_setup.py
 steps=("$@")
 # "a+b": steps a and b at the same time (each a tools/test.sh of its own, in its own workspace), their output printed
 # in turn once both ended; the pair fails if either does. The full run pairs steps that each keep about one core busy.
-[ ${#steps[@]} -gt 0 ] || steps=(lint sanity+units emulator integration live reliability bench-smoke+ansible-lint package)
+[ ${#steps[@]} -gt 0 ] || steps=(lint sanity+units emulator+live integration reliability bench-smoke+ansible-lint+package)
 
 # a fresh workspace per run (several runs may go on at once); removed at exit unless KEEP_WS=1
 DEST=$(tools/workspace.sh)
@@ -119,7 +122,7 @@ for s in "${steps[@]}"; do
         step "ansible-test integration (against the emulator): $INTEGRATION_TARGETS"
         integration_run "$DEST" ${INTEGRATION_TARGETS}
       else
-        step "ansible-test integration (against the emulator), in groups at once: ${INTEGRATION_GROUPS//;/ | } | the rest"
+        step "ansible-test integration (against the emulator), groups at once: ${INTEGRATION_GROUPS:+${INTEGRATION_GROUPS//;/ | } | }every other target"
         integration_groups
       fi
       ;;

@@ -16,15 +16,22 @@ export ANSIBLE_COLLECTIONS_PATH="$INSTALLED"
 ansible-galaxy collection install --offline --force "$tarball" -p "$INSTALLED" >/dev/null
 modules=$(ansible-doc -t module -l alicloud.instance_ram | awk '{print $1}')
 [ -n "$modules" ] || { echo "package_check: ansible-doc lists no module" >&2; exit 1; }
-for m in $modules; do ansible-doc -t module "$m" >/dev/null; done
+# one ansible-doc per plugin type renders every plugin named (it fails on any that cannot be documented)
+# shellcheck disable=SC2086  # word splitting: one argument per plugin
+ansible-doc -t module $modules >/dev/null
 # every plugin type the collection ships, each plugin rendered (a type with no plugin in the tarball fails)
 for type in $(ls plugins | grep -vE '^(module_utils|plugin_utils|doc_fragments|modules|action)$'); do
   plugins=$(ansible-doc -t "$type" -l alicloud.instance_ram | awk '{print $1}')
   [ -n "$plugins" ] || { echo "package_check: ansible-doc lists no $type plugin" >&2; exit 1; }
-  for p in $plugins; do ansible-doc -t "$type" "$p" >/dev/null; done
+  # shellcheck disable=SC2086
+  ansible-doc -t "$type" $plugins >/dev/null
   echo "ansible-doc: $(echo "$plugins" | wc -w) $type plugin(s) documented"
 done
-for r in $(ansible-doc -t role -l alicloud.instance_ram | awk '{print $1}' | tr -d ':'); do ansible-doc -t role "$r" >/dev/null; done
+# the role list names each role ("ns.name.role:") with its entry points indented below it
+roles=$(ansible-doc -t role -l alicloud.instance_ram | sed -n 's/^\([^ ].*\):$/\1/p')
+[ -n "$roles" ] || { echo "package_check: ansible-doc lists no role" >&2; exit 1; }
+# shellcheck disable=SC2086
+ansible-doc -t role $roles >/dev/null
 echo "ansible-doc: $(echo "$modules" | wc -w) modules documented"
 # the playbook of the installed collection, by its FQCN, against the emulator
 python tools/site_smoke.py

@@ -61,6 +61,15 @@ def pytest_configure(config):  # pylint: disable=unused-argument
             old.unlink()
 
 
+# The longest tests first (the fleet scenarios: minutes each, about one core): a pytest-xdist worker takes the next test
+# in collection order, so they start at once beside the short ones instead of running alone at the end of the suite.
+LONGEST_FIRST = ('test_fleet_playbooks.py',)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # a stable sort: the order within each part stays
+
+
 def pytest_runtest_logreport(report):
     # the process that runs pytest sees every report (with xdist, the workers' too)
     if _worker() is not None:

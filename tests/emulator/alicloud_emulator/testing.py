@@ -20,7 +20,7 @@ import urllib.request
 
 from . import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, LISTENING_PREFIX
 
-START_TIMEOUT_SECONDS = 10.0
+START_TIMEOUT_SECONDS = 60.0  # seconds for the first line; generous: test runs start emulators beside much else (CI, parallel steps)
 
 
 class ControlError(RuntimeError):

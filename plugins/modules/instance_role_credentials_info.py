@@ -174,7 +174,7 @@ error:
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import MAX_TOKEN_TTL, MetadataClient, MetadataError
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import NO_ROLE_YET, until_propagated
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import NO_ROLE_YET, still_after, until_propagated
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
 
 SECRET_KEYS = ('access_key_secret', 'security_token')
@@ -203,8 +203,7 @@ def run(module):
         if client.token:
             module.module.no_log_values.add(client.token)
     if error is not None:
-        if attempts > 1:
-            error.message += f' (still after {attempts} attempts over wait_timeout {params["wait_timeout"]} s)'
+        error.message += still_after(attempts, params['wait_timeout'])
         raise error
     role_name, credentials = found
     if not params['return_secrets']:

@@ -289,7 +289,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors impo
                                                                                   secret_forms)
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._kms import CHECKS, run_checks
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import MetadataClient, MetadataCredentialsProvider, MetadataError
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import DENIED_YET, NO_ROLE_YET, until_propagated
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import DENIED_YET, NO_ROLE_YET, still_after, until_propagated
 
 REQUIRED_INPUT = {'encrypt_decrypt': 'key_id', 'get_secret': 'secret_name'}
 # the options of another credential source than the instance role: refused with metadata_credentials
@@ -407,8 +407,7 @@ def run_with_metadata(module, checks):
         module.fail_error(err, **role.report())
     error = outcome[2]
     if error is not None:
-        if attempts > 1:
-            error.message += f' (still after {attempts} attempts over wait_timeout {params["wait_timeout"]} s)'
+        error.message += still_after(attempts, params['wait_timeout'])
         raise error
     _report(module, checks, outcome, attempts, **role.report())
 

@@ -54,8 +54,9 @@ options:
     description:
       - Take the credentials from the metadata service of the instance this module runs on, with the collection's own
         metadata client (hardened mode, a token first), and also return what
-        M(alicloud.instance_ram.instance_role_credentials_info) returns without O(return_secrets) - RV(role_name),
-        RV(metadata_mode), RV(credentials).
+        M(alicloud.instance_ram.instance_role_credentials_info) returns without
+        O(alicloud.instance_ram.instance_role_credentials_info#module:return_secrets) - RV(role_name), RV(metadata_mode),
+        RV(credentials).
       - The role read is O(ecs_role_name) when set, else the one the metadata service reports. Only O(metadata_proxy),
         O(connect_timeout) and O(read_timeout) (each capped at 5 seconds for the metadata requests) of the shared
         options reach the metadata service, and no key of the environment or of a profile can stand in for the

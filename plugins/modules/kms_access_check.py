@@ -286,8 +286,8 @@ checks:
 """
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._client import AlicloudModule, resolve_credential_source
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import (AlicloudApiError, AlicloudError, AlicloudParameterError,
-                                                                                  secret_forms)
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import (
+    AlicloudApiError, AlicloudError, AlicloudParameterError, secret_forms)
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._kms import CHECKS, run_checks
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._metadata import MetadataClient, MetadataCredentialsProvider, MetadataError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import DENIED_YET, NO_ROLE_YET, still_after, until_propagated

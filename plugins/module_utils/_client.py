@@ -186,6 +186,7 @@ class ClientFactory:
         self._credential_client = None
         self._credential_lock = threading.RLock()
         self._clients = {}
+        self._build_provider = None  # set by use_provider: the credentials come from it, not from the options
         self.obtained = set()  # every secret a provider obtained (access key secrets, security tokens, STS access key ids)
         quiet_credentials_library()
 
@@ -196,7 +197,19 @@ class ClientFactory:
                 self.obtained.add(value)
 
     def _provider(self):
+        if self._build_provider is not None:
+            return self._build_provider()
         return build_credentials_provider(self.params, seen=self._seen)
+
+    def use_provider(self, build):
+        """Sign with the credentials of the provider `build()` returns, whatever the credential options say.
+
+        `build` is called again when the credentials are refreshed (an expired token); the provider it builds reports
+        the secrets it obtains itself (they are not added to `obtained`).
+        """
+        with self._credential_lock:
+            self._build_provider = build
+            self._credential_client = None
 
     @property
     def credential_client(self):

@@ -195,3 +195,49 @@ class MetadataClient:
         """(role name, credentials): the role named, else the one the service reports."""
         name = role_name or self.role_name()
         return name, self.credentials(name)
+
+
+class _Credentials:
+    """Temporary credentials in the shape alibabacloud-credentials' clients read (its `Credentials` interface)."""
+
+    def __init__(self, credentials):
+        self._credentials = credentials
+
+    def get_access_key_id(self):
+        return self._credentials['access_key_id']
+
+    def get_access_key_secret(self):
+        return self._credentials['access_key_secret']
+
+    def get_security_token(self):
+        return self._credentials['security_token']
+
+    @staticmethod
+    def get_provider_name():
+        return MetadataCredentialsProvider.NAME
+
+
+class MetadataCredentialsProvider:
+    """A credentials provider (the interface of alibabacloud-credentials) over a MetadataClient.
+
+    It serves `credentials` (a dict of `MetadataClient.credentials`) when given, else asks `fetch()` once, so that
+    one metadata read gives both the report of the instance role and the credentials the API clients sign with. A
+    provider built again (ClientFactory.refresh_credentials, after InvalidSecurityToken.Expired) reads them again.
+    """
+
+    NAME = 'ecs_ram_role'  # the name of the library's own provider for the instance role
+
+    def __init__(self, fetch, credentials=None):
+        self._fetch = fetch
+        self._credentials = credentials
+
+    def get_credentials(self):
+        if self._credentials is None:
+            self._credentials = self._fetch()
+        return _Credentials(self._credentials)
+
+    async def get_credentials_async(self):
+        return self.get_credentials()
+
+    def get_provider_name(self):
+        return self.NAME

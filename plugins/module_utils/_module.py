@@ -81,6 +81,10 @@ class AlicloudModule:
             self.fail_json(msg=missing_required_lib('alibabacloud-credentials'), exception=traceback.format_exc())
         return None  # not reached
 
+    def use_credentials_provider(self, build):
+        """Sign every call of this module with the credentials of `build()` (see ClientFactory.use_provider)."""
+        self._factory.use_provider(build)
+
     def warn(self, message):
         self.module.warn(message)
 

@@ -39,3 +39,8 @@ def until_propagated(attempt, pending, timeout, *, sleep=None, clock=None):
         if left <= 0:
             return outcome, attempts
         sleep(min(pause, left))
+
+
+def still_after(attempts, timeout):
+    """What a message adds when the answer it reports was the same over the whole wait ('' after a single attempt)."""
+    return f' (still after {attempts} attempts over wait_timeout {timeout} s)' if attempts > 1 else ''

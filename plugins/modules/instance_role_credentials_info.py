@@ -175,7 +175,7 @@ error:
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudParameterError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._imds import MAX_TOKEN_TTL, MetadataClient, MetadataError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import NO_ROLE_YET, until_propagated
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import NO_ROLE_YET, still_after, until_propagated
 
 SECRET_KEYS = ('access_key_secret', 'security_token')
 
@@ -203,8 +203,7 @@ def run(module):
         if client.token:
             module.mask(client.token)
     if error is not None:
-        if attempts > 1:
-            error.message += f' (still after {attempts} attempts over wait_timeout {params["wait_timeout"]} s)'
+        error.message += still_after(attempts, params['wait_timeout'])
         raise error
     role_name, credentials = found
     if not params['return_secrets']:

@@ -18,6 +18,13 @@ description:
   - Nothing is changed in KMS; the module runs the same way in check mode.
   - Temporary credentials that the service declares expired during the run (C(InvalidSecurityToken.Expired)) are
     fetched again from their source once, and the call is retried.
+  - With O(metadata_credentials=true) one run of this module verifies an instance end to end, as
+    M(alicloud.instance_ram.instance_role_credentials_info) followed by this module would, in one module process (one
+    Python start-up a host instead of two, and one metadata read instead of two). The role's temporary credentials
+    are read from the metadata service of the instance (hardened mode), reported like
+    M(alicloud.instance_ram.instance_role_credentials_info) reports them (RV(role_name), RV(metadata_mode),
+    RV(credentials), never the secret nor the token), then the checks run with them. The role
+    C(alicloud.instance_ram.kms_access) verifies each host this way.
 options:
   checks:
     description:
@@ -43,6 +50,26 @@ options:
       - With V(false) the results are only reported, and RV(passed) says whether all checks passed.
     type: bool
     default: true
+  metadata_credentials:
+    description:
+      - Take the credentials from the metadata service of the instance this module runs on, with the collection's own
+        metadata client (hardened mode, a token first), and also return what
+        M(alicloud.instance_ram.instance_role_credentials_info) returns without
+        O(alicloud.instance_ram.instance_role_credentials_info#module:return_secrets) - RV(role_name), RV(metadata_mode),
+        RV(credentials).
+      - The role read is O(ecs_role_name) when set, else the one the metadata service reports. Only O(metadata_proxy),
+        O(connect_timeout) and O(read_timeout) (each capped at 5 seconds for the metadata requests) of the shared
+        options reach the metadata service, and no key of the environment or of a profile can stand in for the
+        instance role. Setting O(access_key_id), O(access_key_secret), O(security_token), O(profile) or
+        O(assume_role_arn) as well is an error (an empty string is not set).
+      - A failure of the metadata service fails the task before any KMS call, whatever O(fail_on_failure) says, with
+        the code and message of M(alicloud.instance_ram.instance_role_credentials_info) in RV(error) (for example
+        C(Metadata.NoRoleBound), C(Metadata.Unreachable), C(Metadata.TokenRefused)).
+      - With V(false) (the default) the credentials come from the shared options, the environment or the default
+        chain, as for every module of the collection.
+    type: bool
+    default: false
+    version_added: 0.2.0
   wait_timeout:
     description:
       - Seconds to keep trying while the answers are those of a change that has not propagated yet (reference
@@ -50,6 +77,9 @@ options:
         AttachInstanceRamRole), or a check is denied (C(Forbidden.NoPermission), right after a policy was attached
         to the role). Pauses of 1, 2, 3, then 5 seconds between attempts; the last answer is reported when the time runs out.
       - V(0) (the default) tries once. The role role C(alicloud.instance_ram.kms_access) sets it (C(kms_access_verify_wait_timeout), default 60).
+      - With O(metadata_credentials=true) the time covers both waits, the role not served yet and then the denials; the
+        metadata service is asked again only while it serves no role. A role still not served when the time runs out
+        fails the task, its message naming the attempts.
     type: int
     default: 0
 extends_documentation_fragment:
@@ -86,6 +116,23 @@ EXAMPLES = r"""
     fail_on_failure: false
   register: kms_access
 
+- name: One module run per instance - the role's temporary credentials from its metadata service, then KMS with them
+  alicloud.instance_ram.kms_access_check:
+    metadata_credentials: true
+    ecs_role_name: EcsRamRoleTest
+    region_id: cn-hangzhou
+    checks: [encrypt_decrypt]
+    key_id: alias/app-key
+    fail_on_failure: false
+  register: instance_check
+
+- name: The role, hardened mode, credentials valid for at least 30 minutes, and KMS reached with them
+  ansible.builtin.assert:
+    that:
+      - instance_check.passed
+      - instance_check.role_name == 'EcsRamRoleTest' and instance_check.metadata_mode == 'token'
+      - instance_check.credentials.seconds_left > 1800
+
 - name: A crypto-only role must not read secrets
   ansible.builtin.assert:
     that:
@@ -116,6 +163,61 @@ credential_provider:
   returned: success, and on failure of a check
   type: str
   sample: ecs_ram_role
+role_name:
+  description: With O(metadata_credentials=true), the RAM role of the instance whose credentials the checks used.
+  returned: success, and on failure of a check, with O(metadata_credentials=true)
+  type: str
+  sample: EcsRamRoleTest
+  version_added: 0.2.0
+metadata_mode:
+  description: With O(metadata_credentials=true), how the metadata service was read, V(token) (hardened mode).
+  returned: success, and on failure of a check, with O(metadata_credentials=true)
+  type: str
+  sample: token
+  version_added: 0.2.0
+credentials:
+  description:
+    - With O(metadata_credentials=true), the role's temporary credentials the checks used (the last ones read, when
+      an expired token made the module read them again), as M(alicloud.instance_ram.instance_role_credentials_info)
+      returns them without O(alicloud.instance_ram.instance_role_credentials_info#module:return_secrets).
+    - The AccessKey secret and the security token are never returned, and are masked in every output.
+  returned: success, and on failure of a check, with O(metadata_credentials=true)
+  type: dict
+  version_added: 0.2.0
+  contains:
+    access_key_id:
+      description: Temporary AccessKey ID (starts with C(STS.)).
+      type: str
+      sample: STS.NUgYrLnoC37mZZCNnAbez2EZS
+    expiration:
+      description: When the credentials expire (UTC).
+      type: str
+      sample: '2026-11-28T04:17:19Z'
+    last_updated:
+      description: When the metadata service last renewed the credentials (UTC); null when it does not say.
+      type: str
+      sample: '2026-11-27T22:17:18Z'
+    seconds_left:
+      description: Seconds until RV(credentials.expiration), 0 once expired.
+      type: int
+      sample: 21540
+error:
+  description:
+    - With O(metadata_credentials=true), when the metadata service gave no credentials, what went wrong, as
+      M(alicloud.instance_ram.instance_role_credentials_info) reports it.
+  returned: failure
+  type: dict
+  version_added: 0.2.0
+  contains:
+    code:
+      description: C(Metadata.NoRoleBound), C(Metadata.Unreachable), C(Metadata.TokenRefused), C(Metadata.ServerError) or C(Metadata.InvalidResponse).
+      type: str
+    message:
+      description: What happened, without any secret.
+      type: str
+    http_status:
+      description: HTTP status of the metadata service's answer, null when it did not answer.
+      type: int
 checks:
   description: One entry per check run, by check name.
   returned: success, and on failure of a check
@@ -184,13 +286,17 @@ checks:
 """
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._credentials import resolve_credential_source
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import AlicloudApiError, AlicloudParameterError
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._imds import MetadataClient
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._errors import (
+    AlicloudApiError, AlicloudError, AlicloudParameterError, secret_forms)
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._imds import MetadataClient, MetadataCredentialsProvider, MetadataError
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._kms import CHECKS, run_checks
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._module import AlicloudModule
-from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import DENIED_YET, NO_ROLE_YET, until_propagated
+from ansible_collections.alicloud.instance_ram.plugins.module_utils._propagation import DENIED_YET, NO_ROLE_YET, still_after, until_propagated
 
 REQUIRED_INPUT = {'encrypt_decrypt': 'key_id', 'get_secret': 'secret_name'}
+# the options of another credential source than the instance role: refused with metadata_credentials
+OTHER_SOURCES = ('access_key_id', 'access_key_secret', 'security_token', 'profile', 'assume_role_arn')
+SECRET_KEYS = ('access_key_secret', 'security_token')
 
 
 def validate(params):
@@ -226,11 +332,96 @@ def _still_propagating(outcome):
     return any(r['code'] in DENIED_YET for r in results.values())
 
 
+def _report(module, checks, outcome, attempts, **extra):
+    """Exit with the result of the checks (fail, naming each failed check, when asked to)."""
+    credential, results = outcome[:2]
+    failed = [name for name, check in results.items() if not check['passed']]
+    result = {'changed': False, 'passed': not failed, 'failed_checks': failed, 'checks': results,
+              'credential_provider': credential.provider_name, 'attempts': attempts, **extra}
+    if failed and module.params['fail_on_failure']:
+        detail = ', '.join(f"{name} ({results[name]['code']})" for name in failed)
+        module.fail_json(msg=f'KMS access check failed: {detail}', **result)
+    module.exit_json(**result)
+
+
+class InstanceRole:
+    """The instance role's credentials from the metadata service, read once for the report and for signing.
+
+    Every secret read (the AccessKey secret, the security token, the metadata token) is masked in the module's output
+    the moment it is read.
+    """
+
+    def __init__(self, module):
+        self.module = module
+        self.client = MetadataClient(module.params)
+        self.name = module.params['ecs_role_name'] or None
+        self.credentials = None
+
+    def _mask(self, value):
+        if value:
+            self.module.mask(*secret_forms(value))
+
+    def fetch(self):
+        """Read the role's credentials (again); raises MetadataError."""
+        try:
+            self.name, self.credentials = self.client.fetch(self.name)
+        finally:
+            self._mask(self.client.token)
+        for key in SECRET_KEYS:
+            self._mask(self.credentials[key])
+        return self.credentials
+
+    def sign_with_it(self):
+        """Make the module's API clients sign with these credentials (and read them again when they expire)."""
+        first = [self.credentials]
+        self.module.use_credentials_provider(lambda: MetadataCredentialsProvider(self.fetch, first.pop() if first else None))
+
+    def report(self):
+        public = {key: value for key, value in self.credentials.items() if key not in SECRET_KEYS}
+        return {'role_name': self.name, 'metadata_mode': self.client.mode, 'credentials': public}
+
+
+def run_with_metadata(module, checks):
+    """metadata_credentials: the role's credentials from the metadata service (as instance_role_credentials_info), then the checks."""
+    params = module.params
+    given = [option for option in OTHER_SOURCES if params.get(option)]
+    if given:
+        raise AlicloudParameterError('metadata_credentials', 'takes the credentials from the metadata service of the instance; '
+                                     f"do not set {', '.join(given)} with it")
+    role = InstanceRole(module)
+
+    def attempt():
+        if role.credentials is None:
+            try:
+                role.fetch()
+            except MetadataError as err:
+                if err.code != NO_ROLE_YET:
+                    raise
+                return None, None, err
+            role.sign_with_it()
+        return module.credential(), run_checks(module.client('kms'), checks, key_id=params['key_id'], secret_name=params['secret_name']), None
+
+    try:
+        outcome, attempts = until_propagated(attempt, _still_propagating, params['wait_timeout'])
+    except AlicloudError as err:
+        if role.credentials is None:
+            raise
+        module.fail_error(err, **role.report())
+    error = outcome[2]
+    if error is not None:
+        error.message += still_after(attempts, params['wait_timeout'])
+        raise error
+    _report(module, checks, outcome, attempts, **role.report())
+
+
 def run(module):
     params = module.params
     checks = validate(params)
     if params['wait_timeout'] < 0:
         raise AlicloudParameterError('wait_timeout', 'must be 0 or more seconds', params['wait_timeout'])
+    if params['metadata_credentials']:
+        run_with_metadata(module, checks)
+        return
 
     def attempt():
         try:
@@ -239,16 +430,10 @@ def run(module):
             return None, None, explain_missing_credentials(params, err)
         return credential, run_checks(module.client('kms'), checks, key_id=params['key_id'], secret_name=params['secret_name']), None
 
-    (credential, results, error), attempts = until_propagated(attempt, _still_propagating, params['wait_timeout'])
-    if error is not None:
-        raise error
-    failed = [name for name, outcome in results.items() if not outcome['passed']]
-    result = {'changed': False, 'passed': not failed, 'failed_checks': failed, 'checks': results,
-              'credential_provider': credential.provider_name, 'attempts': attempts}
-    if failed and params['fail_on_failure']:
-        detail = ', '.join(f"{name} ({results[name]['code']})" for name in failed)
-        module.fail_json(msg=f'KMS access check failed: {detail}', **result)
-    module.exit_json(**result)
+    outcome, attempts = until_propagated(attempt, _still_propagating, params['wait_timeout'])
+    if outcome[2] is not None:
+        raise outcome[2]
+    _report(module, checks, outcome, attempts)
 
 
 def main():
@@ -257,6 +442,7 @@ def main():
         'key_id': {'type': 'str', 'no_log': False},
         'secret_name': {'type': 'str'},
         'fail_on_failure': {'type': 'bool', 'default': True},
+        'metadata_credentials': {'type': 'bool', 'default': False},
         'wait_timeout': {'type': 'int', 'default': 0},
     }, supports_check_mode=True).run(run)
 

@@ -86,6 +86,12 @@ def test_every_secret_feature_at_vvvv(h):
         task('the KMS secret, read by kms_access_check from the instance', 'alicloud.instance_ram.kms_access_check',
              {'checks': ['get_secret', 'list_keys'], 'secret_name': 'rel-sec-db-password', 'metadata_proxy': proxy,
               'access_key_id': '', 'access_key_secret': '', 'ecs_role_name': 'rel-sec-role'}),
+        task('steps 3 and 4 in one run: the role from the metadata service, then KMS', 'alicloud.instance_ram.kms_access_check',
+             {'metadata_credentials': True, 'checks': ['get_secret', 'list_keys'], 'secret_name': 'rel-sec-db-password',
+              'metadata_proxy': proxy, 'access_key_id': '', 'access_key_secret': '', 'ecs_role_name': 'rel-sec-role'}),
+        task('steps 3 and 4 in one run, a check failing', 'alicloud.instance_ram.kms_access_check',
+             {'metadata_credentials': True, 'checks': ['get_secret'], 'secret_name': 'rel-sec-missing', 'metadata_proxy': proxy,
+              'access_key_id': '', 'access_key_secret': ''}, ignore_errors=True),
         task('the instance role credentials, returned on purpose', 'alicloud.instance_ram.instance_role_credentials_info',
              {'metadata_proxy': proxy, 'return_secrets': True}, register='creds'),
         task('and used (their values never shown)', 'ansible.builtin.assert',
@@ -104,6 +110,9 @@ def test_every_secret_feature_at_vvvv(h):
                 extra_vars={'secret_name': 'rel-sec-db-password'}, env=h.environment)
     assert run.rc == 0, run.tail()
     assert run.result('the KMS secret, read by kms_access_check from the instance')['checks']['get_secret']['has_value'] is True
+    in_one = run.result('steps 3 and 4 in one run: the role from the metadata service, then KMS')
+    assert in_one['passed'] and in_one['role_name'] == 'rel-sec-role' and in_one['credentials']['access_key_id'].startswith('STS.')
+    assert run.result('steps 3 and 4 in one run, a check failing')['checks']['get_secret']['code'] == 'Forbidden.ResourceNotFound'
     assert run.result('the instance role credentials, returned on purpose').get('censored'), 'the result was not censored'
     assert run.result('an assumed role session')['_status'] == 'ok'
     assert run.result('a failure while the secret is in use')['error']['code'] == 'SignatureDoesNotMatch'

@@ -11,7 +11,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.alicloud.instance_ram.plugins.module_utils import _imds
 from ansible_collections.alicloud.instance_ram.plugins.modules import instance_role_credentials_info
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.metadata import ROLE, SECRET, TOKEN, FakeService
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.metadata import ROLE, SECRET, TOKEN, FakeService, LateRole
 
 
 def run(monkeypatch, capsys, args, service):
@@ -78,21 +78,6 @@ def test_token_ttl_is_sent(monkeypatch, capsys):
     service = FakeService()
     run(monkeypatch, capsys, {'metadata_token_ttl': 60}, service)
     assert service.requests[0][2] == {_imds.TOKEN_TTL_HEADER: '60'}
-
-
-class LateRole(FakeService):
-    """No role for the first `late` reads of the role name (a binding that has not propagated yet)."""
-
-    def __init__(self, late, **kwargs):
-        super().__init__(**kwargs)
-        self.late = late
-
-    def __call__(self, method, path, headers, runtime):
-        if method == 'GET' and self.late > 0:
-            self.late -= 1
-            self.requests.append((method, path, dict(headers)))
-            return 404, 'Not Found'
-        return super().__call__(method, path, headers, runtime)
 
 
 def test_wait_timeout_waits_for_a_role_that_is_not_served_yet(monkeypatch, capsys):

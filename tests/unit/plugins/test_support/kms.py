@@ -31,3 +31,64 @@ class FakeKms:
 def round_trip(**extra):
     return FakeKms(Encrypt=lambda p: {'CiphertextBlob': 'blob:' + p['Plaintext'], 'KeyId': 'key-1', 'KeyVersionId': 'kv-1'},
                    Decrypt=lambda p: {'Plaintext': p['CiphertextBlob'][5:]}, **extra)
+
+
+class ExpiredToken(Exception):
+    """What tea-openapi raises for an expired STS token: a ClientException with code and status."""
+    __module__ = 'alibabacloud_tea_openapi.exceptions'
+
+    def __init__(self):
+        super().__init__('code: 400, Specified SecurityToken is expired.')
+        self.code = 'InvalidSecurityToken.Expired'
+        self.status_code = 400
+        self.data = {'Message': 'Specified SecurityToken is expired.', 'RequestId': 'R-exp'}
+
+
+class SigningKms:
+    """KMS at the SDK's level, under the collection's real ApiClient: every call signs with the factory's credentials.
+
+    `answers[action]` is a body, an exception to raise, or a function of (params, credential); `signed` lists
+    (action, access key id, security token) of every call, so a test sees which credentials each call used.
+    """
+
+    def __init__(self, **answers):
+        self.answers = answers
+        self.signed = []
+        self.credential = None  # the factory's _FactoryCredential, as the SDK client holds it
+
+    def install(self, monkeypatch):
+        """Make every module's KMS client this fake, behind a real ApiClient (retry policy without sleeping, refresh)."""
+        # pylint: disable=import-outside-toplevel
+        from ansible_collections.alicloud.instance_ram.plugins.module_utils import _client
+        from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
+        fake = self
+
+        class Models:
+            def __getattr__(self, name):
+                return lambda: type(name, (), {'from_map': staticmethod(lambda data: data)})()
+
+        def client(factory, product):
+            assert product == 'kms'
+            fake.credential = _client._FactoryCredential(factory)  # pylint: disable=protected-access
+            return _client.ApiClient('kms', fake, Models(), None, RetryPolicy(sleep=lambda s: None, rand=lambda: 0.0),
+                                     refresh_credentials=factory.refresh_credentials)
+
+        monkeypatch.setattr(_client.ClientFactory, 'client', client)
+        return self
+
+    def __getattr__(self, method):
+        if not method.endswith('_with_options'):
+            raise AttributeError(method)
+        action = ''.join(part.capitalize() for part in method[:-len('_with_options')].split('_'))
+
+        def call(request, runtime):
+            signer = self.credential.get_credential()
+            self.signed.append((action, signer.access_key_id, signer.security_token))
+            answer = self.answers[action]
+            if callable(answer) and not isinstance(answer, type):
+                answer = answer(request, signer)
+            if isinstance(answer, Exception):
+                raise answer
+            body = type('Body', (), {'to_map': staticmethod(lambda: answer)})
+            return type('Response', (), {'body': body})()
+        return call

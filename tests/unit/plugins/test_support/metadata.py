@@ -46,3 +46,39 @@ class FakeService:
         if self.role and path == CREDENTIALS_PATH + self.role:
             return 200, self.document if isinstance(self.document, str) else json.dumps(self.document)
         return contract.IMDS_NOT_FOUND
+
+
+SECOND_SECRET = 'RenewedInstanceRoleSecretDoNotLeak'
+SECOND_TOKEN = 'CAISRenewedInstanceRoleTokenDoNotLeak'
+RENEWED = {**DOCUMENT, 'AccessKeyId': 'STS.renewed', 'AccessKeySecret': SECOND_SECRET, 'SecurityToken': SECOND_TOKEN,
+           'Expiration': '2026-11-28T05:00:00Z', 'LastUpdated': '2026-11-27T22:00:00Z'}
+
+
+class RenewingService(FakeService):
+    """Serves `documents` one after the other, a read each (the last one again after that): credentials that were renewed."""
+
+    def __init__(self, documents=(DOCUMENT, RENEWED), **kwargs):
+        super().__init__(**kwargs)
+        self.documents = list(documents)
+
+    def __call__(self, method, path, headers, runtime):
+        if self.role and path == CREDENTIALS_PATH + self.role and len(self.documents) > 1:
+            self.document = self.documents.pop(0)
+        elif self.role and path == CREDENTIALS_PATH + self.role:
+            self.document = self.documents[0]
+        return super().__call__(method, path, headers, runtime)
+
+
+class LateRole(FakeService):
+    """No role for the first `late` GETs (a binding that has not propagated yet): 404, then as FakeService."""
+
+    def __init__(self, late, **kwargs):
+        super().__init__(**kwargs)
+        self.late = late
+
+    def __call__(self, method, path, headers, runtime):
+        if method == 'GET' and self.late > 0:
+            self.late -= 1
+            self.requests.append((method, path, dict(headers)))
+            return contract.IMDS_NOT_FOUND
+        return super().__call__(method, path, headers, runtime)

@@ -762,7 +762,7 @@ def main(argv=None):
         results['updated'] = {'at': now, 'parts': sorted({'site', 'perhost', 'startup', 'peer', 'inventory'} - args.skip),
                               'earlier_load': [previous.get('load_before'), previous.get('load_after')]}
     settings = {'latency_ms': args.latency_ms, 'forks': args.forks, 'repeats': args.repeats, 'quick': args.quick,
-                'sequential_sizes': args.sequential_sizes,
+                'sequential_sizes': args.sequential_sizes, 'argv': list(sys.argv[1:] if argv is None else argv),
                 'sizes': args.sizes, 'perhost_sizes': args.perhost_sizes, 'startup_rounds': args.startup_rounds}
     results |= {'started': results.get('started', now), 'machine': machine(), 'settings': results.get('settings') or settings}
     parts_load = {}
@@ -773,6 +773,7 @@ def main(argv=None):
             print(f'fleets with playbooks/site.yml, {args.repeats} run(s) each, latency {args.latency_ms} ms', flush=True)
             results['site'], results['site_sequential'] = fleets(emulator, env, args.sizes, 'site', args.repeats,
                                                                  sequential_sizes=args.sequential_sizes)
+            write_json(args.results, results)  # each part as it ends: a later part that fails can be rerun with --update
         if 'perhost' not in args.skip:
             parts_load['perhost'] = os.getloadavg()
             print(f'fleets the per-host way (tests/benchmarks/perhost.yml), forks {args.forks}', flush=True)
@@ -780,16 +781,19 @@ def main(argv=None):
             for n in args.perhost_sizes:
                 repeats = args.perhost_repeats or (1 if args.quick or n > 100 else args.repeats)
                 results['perhost'].update(fleets(emulator, env, [n], 'perhost', repeats))
+            write_json(args.results, results)
     if 'startup' not in args.skip:
         parts_load['startup'] = os.getloadavg()
         print(f'module start-up: {args.startup_rounds} no-op invocations of each module, latency 0', flush=True)
         results['startup'] = startup(args.startup_rounds, args.forks, payload_runs=args.payload_runs, floor_runs=args.floor_runs,
                                      modules=[m for m in (args.startup_modules or '').split(',') if m])
+        write_json(args.results, results)
     if 'peer' not in args.skip:
         parts_load['peer'] = os.getloadavg()
         print(f'the peer (alibaba.alicloud + footmark) and this collection, same work, {args.peer_repeats} pass(es), '
               f'latency {args.latency_ms} ms', flush=True)
         results['peer'] = peer_compare(args.latency_ms, args.forks, args.peer_repeats, args.peer_instances)
+        write_json(args.results, results)
     if 'inventory' not in args.skip:
         parts_load['inventory'] = os.getloadavg()
         print(f'the inventory plugin over {args.inventory_instances:,} instances, {args.inventory_repeats} run(s)', flush=True)

@@ -380,7 +380,8 @@ def render(results, doc_path):
              f"**{s['latency_ms']} ms added to every API request** (a real round trip), forks {s['forks']}"
              f"{', quick mode' if s['quick'] else ''}. Regenerate with `make bench` (most of its time is the per-host way with 1,000",
              'hosts), or `BENCH_QUICK=1 make bench` for a first look in a few minutes (100 and 1,000 instances once, the per-host',
-             'way with 100, 3 start-up rounds).', '',
+             'way with 100, 3 start-up rounds).'
+             + (f" This run's options: `bench.py {' '.join(s['argv'])}`." if s.get('argv') else ''), '',
              *([f"Re-measured on {results['updated']['at']}: {', '.join(results['updated']['parts'])} "
                 "(`bench.py --update --skip ...`).", ''] if results.get('updated') else []),
              '## Machine', '',

@@ -285,8 +285,8 @@ def test_a_plugin_type_the_package_check_does_not_render_is_found(tree):
         'plugin type filter: tools/package_check.sh does not render it with ansible-doc -t filter',
         'plugin type inventory: tools/package_check.sh does not render it with ansible-doc -t inventory',
         'plugin type test: tools/package_check.sh does not render it with ansible-doc -t test']
-    script.write_text(text.replace('ansible-doc -t "$type"', 'ansible-doc -t lookup') + 'ansible-doc -t inventory x\nansible-doc -t test y\nansible-doc -t filter z\n',
-                      encoding='utf-8')
+    script.write_text(text.replace('ansible-doc -t "$type"', 'ansible-doc -t lookup')
+                      + 'ansible-doc -t inventory x\nansible-doc -t test y\nansible-doc -t filter z\n', encoding='utf-8')
     assert check_package_renders_every_plugin_type(tree) == []
 
 

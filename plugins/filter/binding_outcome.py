@@ -13,7 +13,7 @@ description:
     code, message, request id), the rows by instance id, and the counts of each region.
   - A region whose call failed as a whole (no per-instance result) gives each of its instances a C(failed) row
     C(not attempted), with the call's error code and the first line of its message.
-  - The work of the Jinja loops it replaces, done in Python: linear in the number of instances (10,000 instances
+  - The work of the Jinja loops it replaces, done in Python, linear in the number of instances (10,000 instances
     in well under a second, where the loops took minutes).
 options:
   _input:

@@ -218,8 +218,9 @@ def _concurrency_table(results, lines):
             one, four = sequential[n][run], site[n][run]
             b1, o1 = _task_split(one)
             b4, o4 = _task_split(four)
-            calls = f"{four['total_calls']:,} ({four['writes']:,})" + ('' if one['total_calls'] == four['total_calls'] else
-                                                                         f" / 1: {one['total_calls']:,} ({one['writes']:,})")
+            calls = f"{four['total_calls']:,} ({four['writes']:,})"
+            if one['total_calls'] != four['total_calls']:
+                calls += f" / 1: {one['total_calls']:,} ({one['writes']:,})"
             loads = [x for x in (one.get('load') or []) + (four.get('load') or []) if x is not None]
             lines.append(f"| {int(n):,} | {run} | {calls} | {_spread(one)} | **{_spread(four)}** | "
                          f"{one['seconds'] / four['seconds']:.1f}x | "
@@ -400,7 +401,7 @@ def render(results, doc_path):
                 f" {_load(results['updated']['earlier_load'][1])}" if results.get('updated', {}).get('earlier_load') else '')
              + '. A load above the core count means other work shared the machine and the wall times are inflated (API call',
              '  counts are not affected).',
-             *([f"- load average (1, 5, 15 min) at the start of each part: "
+             *(["- load average (1, 5, 15 min) at the start of each part: "
                 + '; '.join(f'{part} {_load(load)}' for part, load in m['load_parts'].items())] if m.get('load_parts') else []),
              '',
              '## Targets (issues 8 and 17)', '']

@@ -2,7 +2,9 @@
 # make bench: fleet converge (site.yml and the per-host way) and module start-up benchmarks against the emulator.
 # Writes docs/performance.md and docs/performance.png (and build/bench/results.json, logs in build/bench/).
 #   BENCH_QUICK=1 make bench          fewer sizes and runs (a few minutes)
-#   BENCH_ARGS="--latency-ms 50" make bench   any option of tests/benchmarks/bench.py (--help)
+#   BENCH_ARGS="--latency-ms 50" make bench   any option of tests/benchmarks/bench.py (--help), e.g. --skip perhost
+# Every section of docs/performance.md comes from the one run (about 25 min on a quiet 2-core machine, most of it the
+# per-host way with 1,000 hosts; BENCH_QUICK=1 a few minutes).
 # matplotlib is installed into .venv here, for the plot only; `make test` never needs it. The peer of the comparison
 # (tests/benchmarks/peer/) gets a venv of its own, build/bench/peer-venv.
 set -euo pipefail

@@ -12,6 +12,14 @@
    playbook (per-task wall on the controller, recorded by callback_plugins/bench_timer.py), and which imports
    dominate (python -X importtime of each module's AnsiballZ payload).
 
+4. Concurrent batches: the site.yml runs of --sequential-sizes once more with kms_access_max_concurrency 1,
+   interleaved with the default (4) runs, with each task's wall time (the binding task alone, the role's others).
+5. The peer (alibaba.alicloud + footmark): the same work against the same emulator, interleaved, and step 1's module
+   process of each side run directly (CPU, imports).
+6. The inventory plugin (tests/benchmarks/inventory_bench.py) over --inventory-instances in 3 regions.
+
+Every section of docs/performance.md comes from one run (a section headed "## Verification" already in the page is
+kept as it is, for the verification measurement that has no part here yet).
 Results go to build/bench/results.json; docs/performance.md and docs/performance.png are rendered from them
 (tests/benchmarks/report.py). `--smoke` converges 100 instances and checks only the call budgets (the test suite).
 
@@ -148,6 +156,7 @@ def run_playbook(args, env, control, log_path):
         sampler.stop()
     calls = control.calls(since=cursor)
     return {
+        'load': round(os.getloadavg()[0], 1),
         'rc': rc, 'seconds': seconds, 'peak_bytes': sampler.peak, 'log': os.path.relpath(log_path, ROOT),
         'total_calls': len(calls), 'calls': dict(sorted(collections.Counter(c['action'] for c in calls).items())),
         'writes': len([c for c in calls if c['write']]),
@@ -195,15 +204,25 @@ def fleet_inventory(path, instance_ids):
 
 # ---------------------------------------------------------------- 1 and 2: fleets
 
-def converge_pair(emulator, env, n, way, repeat, log=print):
-    """A fresh emulator state with N instances, then a first run and a rerun of `way` (site or perhost)."""
+BINDING_TASK = 'Step 2 - bind the role to every instance of the region, in one call'  # roles/kms_access/tasks/bind_region.yml
+
+
+def converge_pair(emulator, env, n, way, repeat, log=print, concurrency=None):
+    """A fresh emulator state with N instances, then a first run and a rerun of `way` (site or perhost).
+
+    `concurrency`: the role's kms_access_max_concurrency for site.yml (None: its default, 4; 1: the sequential engine).
+    Each site.yml run also records its tasks' wall times (callback_plugins/bench_timer.py): `tasks`, and `binding_seconds`.
+    """
     control = emulator.control
     control.reset()
     ids = control.seed_instances(count=n, prefix='bench-')
-    tag = f'{way}-{n}-{repeat}'
+    tag = f'{way}-{n}-{repeat}' + (f'-c{concurrency}' if concurrency else '')
+    timer_out = os.path.join(BUILD, 'site-timer.json')
     if way == 'site':
         inventory = controller_inventory(os.path.join(BUILD, 'controller.json'))
-        concurrency = os.environ.get('BENCH_MAX_CONCURRENCY')  # the role's default (4) unless set: 1 for sequential
+        concurrency = concurrency or os.environ.get('BENCH_MAX_CONCURRENCY')  # the role's default (4) unless set
+        env = {**env, 'ANSIBLE_CALLBACK_PLUGINS': os.path.join(HERE, 'callback_plugins'), 'ANSIBLE_CALLBACKS_ENABLED': 'bench_timer',
+               'BENCH_TIMER_OUT': timer_out}
         variables = write_json(os.path.join(BUILD, f'site-vars-{n}.json'),
                                {'kms_access_instance_ids': ids, 'kms_access_verify': False, 'kms_access_role_name': ROLE,
                                 'kms_access_discover': 'never',  # the controller alone: no ECS instance to discover
@@ -214,8 +233,18 @@ def converge_pair(emulator, env, n, way, repeat, log=print):
         args = ['-i', inventory, os.path.join(HERE, 'perhost.yml')]
     pair = {}
     for run in ('first', 'rerun'):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(timer_out)
         record = run_playbook(args, env, control, os.path.join(BUILD, f'{tag}-{run}.log'))
-        log(f"  {way:7} N={n:<6} #{repeat + 1} {run:5}  rc={record['rc']}  {record['seconds']:7.1f} s  "
+        if way == 'site' and os.path.exists(timer_out):
+            with open(timer_out, encoding='utf-8') as handle:
+                tasks = json.load(handle)
+            record['tasks'] = {}
+            for entry in tasks:  # a task name of the role once per run (one host): its wall seconds
+                name = entry['task'].split(' : ', 1)[-1]
+                record['tasks'][name] = record['tasks'].get(name, 0.0) + entry['seconds']
+            record['binding_seconds'] = record['tasks'].get(BINDING_TASK)
+        log(f"  {way:7}{'' if not concurrency else f' c={concurrency}'} N={n:<6} #{repeat + 1} {run:5}  rc={record['rc']}  {record['seconds']:7.1f} s  "
             f"{record['total_calls']:5} calls  {record['writes']:4} writes  peak {record['peak_bytes'] / 2**20:6.0f} MiB")
         pair[run] = record
     bound = len(control.instances(ram_role_name=ROLE))
@@ -234,17 +263,34 @@ def summarize_runs(pairs):
         summary[run] = {**{k: records[0][k] for k in ('total_calls', 'calls', 'writes', 'write_calls')},
                         'seconds': statistics.median(seconds), 'seconds_all': seconds,
                         'peak_bytes': max(r['peak_bytes'] for r in records), 'rc': max(r['rc'] for r in records),
-                        'calls_vary': len({json.dumps(r['calls']) for r in records}) > 1}
+                        'calls_vary': len({json.dumps(r['calls']) for r in records}) > 1,
+                        'load': [r.get('load') for r in records]}
+        if all(r.get('binding_seconds') is not None for r in records):
+            summary[run]['binding_seconds'] = statistics.median(r['binding_seconds'] for r in records)
+        if all(r.get('tasks') for r in records):
+            names = [name for name in records[0]['tasks'] if all(name in r['tasks'] for r in records)]
+            summary[run]['tasks'] = {name: statistics.median(r['tasks'][name] for r in records) for name in names}
     summary['problems'] = [p['problem'] for p in pairs if 'problem' in p]
     return summary
 
 
-def fleets(emulator, env, sizes, way, repeats, log=print):
-    results = {}
+def fleets(emulator, env, sizes, way, repeats, log=print, sequential_sizes=()):
+    """{N: summary} of `way`; for site.yml and the sizes in `sequential_sizes`, also ({N: summary} of max_concurrency 1).
+
+    The sequential runs alternate with the default ones (default, then sequential, each repeat) so that the load of the
+    machine hits both alike.
+    """
+    results, sequential = {}, {}
     for n in sizes:
-        pairs = [converge_pair(emulator, env, n, way, r, log) for r in range(repeats)]
+        pairs, seq_pairs = [], []
+        for r in range(repeats):
+            pairs.append(converge_pair(emulator, env, n, way, r, log))
+            if way == 'site' and n in sequential_sizes:
+                seq_pairs.append(converge_pair(emulator, env, n, way, r, log, concurrency=1))
         results[str(n)] = summarize_runs(pairs)
-    return results
+        if seq_pairs:
+            sequential[str(n)] = summarize_runs(seq_pairs)
+    return (results, sequential) if way == 'site' else results
 
 
 # ---------------------------------------------------------------- 3: module start-up
@@ -567,6 +613,7 @@ def peer_compare(latency_ms, forks, repeats, n, log=print):
         for r in range(repeats):
             for tool in ('ours', 'peer'):
                 passes[tool].append(peer_pass(emulator, env, tool, tasks, settings, r, log))
+        payloads = {tool: peer_payload(emulator, env, tool, tasks, settings, log) for tool in ('ours', 'peer')}
     results = {'instances': n, 'repeats': repeats, 'latency_ms': latency_ms, 'runs': {}}
     for key in passes['ours'][0]:
         if key == 'bound':
@@ -582,7 +629,38 @@ def peer_compare(latency_ms, forks, repeats, n, log=print):
         row['ratio'] = row['peer']['task_seconds'] / row['ours']['task_seconds'] if row['ours']['task_seconds'] else None
         results['runs'][key] = row
     results['bound'] = {tool: [p['bound'] for p in passes[tool]] for tool in passes}
+    results['payloads'] = payloads
     return results
+
+
+def peer_payload(emulator, env, tool, tasks, settings, log=print, runs=5):
+    """Step 1's module process of `tool` run directly, its role already there (a rerun): CPU (the least of `runs`), wall,
+    peak RSS and imports (payload_profile), load-insensitive where the per-task wall times are not."""
+    control = emulator.control
+    python = settings['python'] if tool == 'peer' else sys.executable
+    inventory = os.path.join(BUILD, f'peer-inventory-{tool}.json')
+    name, module, args = tasks[(tool, 'step 1')]
+    remote_tmp = os.path.join(BUILD, f'peer-remote-tmp-{tool}')
+    shutil.rmtree(remote_tmp, ignore_errors=True)
+    playbook = os.path.join(BUILD, f'peer-{tool}-step1.json')
+    run_playbook(['-i', inventory, playbook], {**env, 'ANSIBLE_KEEP_REMOTE_FILES': '1', 'ANSIBLE_REMOTE_TMP': remote_tmp}, control,
+                 os.path.join(BUILD, f'peer-payload-{tool}.log'))
+    found = glob.glob(os.path.join(remote_tmp, '*', 'AnsiballZ_*.py'))
+    if not found:
+        return {}
+    cursor = control.cursor()
+    profile = payload_profile(found[0], env, runs=runs, python=python)
+    profile['calls_per_run'] = len(control.calls(since=cursor)) / (runs + 2)  # the timed runs, the import profile, the RSS run
+    cpus = []
+    for dummy in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([python, found[0]], env=env, capture_output=True, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    profile['payload_cpu_min'] = min(cpus)
+    log(f"  {tool:4} step 1 payload ({module}): CPU {profile['payload_cpu_min']:.3f} s (least of {runs}), imports "
+        f"{profile['import_ms']:.0f} ms, {profile['modules_imported']} modules, peak RSS {(profile['peak_rss_bytes'] or 0) / 2**20:.0f} MiB")
+    return profile
 
 
 # ---------------------------------------------------------------- machine
@@ -629,7 +707,11 @@ def parse_args(argv):
     parser.add_argument('--payload-runs', type=int, default=3, help='direct runs of each AnsiballZ payload (median)')
     parser.add_argument('--floor-runs', type=int, default=7, help='runs of each import-floor step (least CPU)')
     parser.add_argument('--forks', type=int, default=10, help='ansible forks (what the per-host way runs in parallel)')
-    parser.add_argument('--skip', default='', help='comma-separated parts to skip: site, perhost, startup, peer')
+    parser.add_argument('--sequential-sizes', help='site.yml sizes also run with max_concurrency 1, interleaved (default 1000,10000; '
+                        'quick 1000)')
+    parser.add_argument('--skip', default='', help='comma-separated parts to skip: site, perhost, startup, peer, inventory')
+    parser.add_argument('--inventory-instances', type=int, default=10000, help='instances of the inventory plugin benchmark')
+    parser.add_argument('--inventory-repeats', type=int, default=1, help='uncached ansible-inventory runs (median)')
     parser.add_argument('--peer-instances', type=int, default=10, help='instances of step 2b in the comparison with the peer')
     parser.add_argument('--peer-repeats', type=int, help='passes of the comparison with the peer, the median is reported (default 3; quick 1)')
     parser.add_argument('--results', default=os.path.join(BUILD, 'results.json'))
@@ -640,6 +722,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     quick = args.quick
     args.sizes = [int(s) for s in (args.sizes or ('100,1000' if quick else '100,1000,10000')).split(',') if s]
+    args.sequential_sizes = [int(s) for s in (args.sequential_sizes or ('1000' if quick else '1000,10000')).split(',') if s]
     args.perhost_sizes = [int(s) for s in (args.perhost_sizes or ('100' if quick else '100,1000')).split(',') if s]
     args.repeats = args.repeats or (1 if quick else 3)
     args.startup_rounds = args.startup_rounds or (3 if quick else 8)
@@ -676,30 +759,47 @@ def main(argv=None):
             results = json.load(handle)
         earlier = results.get('seconds', 0.0)
         previous = results.get('machine', {})
-        results['updated'] = {'at': now, 'parts': sorted({'site', 'perhost', 'startup', 'peer'} - args.skip),
+        results['updated'] = {'at': now, 'parts': sorted({'site', 'perhost', 'startup', 'peer', 'inventory'} - args.skip),
                               'earlier_load': [previous.get('load_before'), previous.get('load_after')]}
     settings = {'latency_ms': args.latency_ms, 'forks': args.forks, 'repeats': args.repeats, 'quick': args.quick,
+                'sequential_sizes': args.sequential_sizes, 'argv': list(sys.argv[1:] if argv is None else argv),
                 'sizes': args.sizes, 'perhost_sizes': args.perhost_sizes, 'startup_rounds': args.startup_rounds}
     results |= {'started': results.get('started', now), 'machine': machine(), 'settings': results.get('settings') or settings}
+    parts_load = {}
     with EmulatorProcess(latency_ms=args.latency_ms) if {'site', 'perhost'} - args.skip else contextlib.nullcontext() as emulator:
         env = playbook_env(emulator, args.forks) if emulator else None
         if 'site' not in args.skip:
+            parts_load['site'] = os.getloadavg()
             print(f'fleets with playbooks/site.yml, {args.repeats} run(s) each, latency {args.latency_ms} ms', flush=True)
-            results['site'] = fleets(emulator, env, args.sizes, 'site', args.repeats)
+            results['site'], results['site_sequential'] = fleets(emulator, env, args.sizes, 'site', args.repeats,
+                                                                 sequential_sizes=args.sequential_sizes)
+            write_json(args.results, results)  # each part as it ends: a later part that fails can be rerun with --update
         if 'perhost' not in args.skip:
+            parts_load['perhost'] = os.getloadavg()
             print(f'fleets the per-host way (tests/benchmarks/perhost.yml), forks {args.forks}', flush=True)
             results['perhost'] = {}
             for n in args.perhost_sizes:
                 repeats = args.perhost_repeats or (1 if args.quick or n > 100 else args.repeats)
                 results['perhost'].update(fleets(emulator, env, [n], 'perhost', repeats))
+            write_json(args.results, results)
     if 'startup' not in args.skip:
+        parts_load['startup'] = os.getloadavg()
         print(f'module start-up: {args.startup_rounds} no-op invocations of each module, latency 0', flush=True)
         results['startup'] = startup(args.startup_rounds, args.forks, payload_runs=args.payload_runs, floor_runs=args.floor_runs,
                                      modules=[m for m in (args.startup_modules or '').split(',') if m])
+        write_json(args.results, results)
     if 'peer' not in args.skip:
+        parts_load['peer'] = os.getloadavg()
         print(f'the peer (alibaba.alicloud + footmark) and this collection, same work, {args.peer_repeats} pass(es), '
               f'latency {args.latency_ms} ms', flush=True)
         results['peer'] = peer_compare(args.latency_ms, args.forks, args.peer_repeats, args.peer_instances)
+        write_json(args.results, results)
+    if 'inventory' not in args.skip:
+        parts_load['inventory'] = os.getloadavg()
+        print(f'the inventory plugin over {args.inventory_instances:,} instances, {args.inventory_repeats} run(s)', flush=True)
+        import inventory_bench  # pylint: disable=import-outside-toplevel
+        results['inventory'] = inventory_bench.measure(args.inventory_instances, 3, args.latency_ms, args.inventory_repeats)
+    results['machine']['load_parts'] = {**results['machine'].get('load_parts', {}), **parts_load}
     results['machine']['load_after'] = os.getloadavg()
     results['seconds'] = earlier + time.monotonic() - started
     write_json(args.results, results)

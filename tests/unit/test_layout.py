@@ -328,23 +328,24 @@ def test_a_group_entry_without_module_and_an_orphan_action_plugin_are_found(tree
 
 
 def test_a_plugin_type_the_package_check_does_not_render_is_found(tree):
-    (tree / 'plugins' / 'filter').mkdir()
-    (tree / 'plugins' / 'filter' / 'roles.py').write_text('', encoding='utf-8')
+    (tree / 'plugins' / 'test').mkdir()
+    (tree / 'plugins' / 'test' / 'ids.py').write_text('', encoding='utf-8')
     script = tree / 'tools' / 'package_check.sh'
     text = script.read_text(encoding='utf-8')
     # the loop over plugins/ renders a new type by itself
     assert "for type in $(ls plugins | grep -vE '^(" in text
     assert check_package_renders_every_plugin_type(tree) == []
     # a loop that leaves the type out, or no loop at all, does not
-    script.write_text(text.replace("grep -vE '^(", "grep -vE '^(filter|"), encoding='utf-8')
+    script.write_text(text.replace("grep -vE '^(", "grep -vE '^(test|"), encoding='utf-8')
     assert check_package_renders_every_plugin_type(tree) == [
-        'plugin type filter: tools/package_check.sh does not render it with ansible-doc -t filter']
+        'plugin type test: tools/package_check.sh does not render it with ansible-doc -t test']
     script.write_text(text.replace('ansible-doc -t "$type"', 'ansible-doc -t lookup'), encoding='utf-8')
     assert check_package_renders_every_plugin_type(tree) == [
         'plugin type filter: tools/package_check.sh does not render it with ansible-doc -t filter',
-        'plugin type inventory: tools/package_check.sh does not render it with ansible-doc -t inventory']
-    script.write_text(text.replace('ansible-doc -t "$type"', 'ansible-doc -t lookup') + 'ansible-doc -t inventory x\nansible-doc -t filter y\n',
-                      encoding='utf-8')
+        'plugin type inventory: tools/package_check.sh does not render it with ansible-doc -t inventory',
+        'plugin type test: tools/package_check.sh does not render it with ansible-doc -t test']
+    script.write_text(text.replace('ansible-doc -t "$type"', 'ansible-doc -t lookup')
+                      + 'ansible-doc -t inventory x\nansible-doc -t test y\nansible-doc -t filter z\n', encoding='utf-8')
     assert check_package_renders_every_plugin_type(tree) == []
 
 

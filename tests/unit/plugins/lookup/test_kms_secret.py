@@ -82,6 +82,9 @@ def test_the_credentials_library_stays_quiet_during_a_lookup(capsys):
     logger = logging.getLogger('credentials')
     handler = logging.StreamHandler()
     logger.addHandler(handler)
+    # a module test of the same process may have silenced this logger for good (_credentials.quiet_credentials_library,
+    # as a module process does): this test starts from a logger that writes
+    kept, logger.filters = logger.filters, []
     try:
         with _base.quiet_credentials():
             logger.warning('Refresh credentials failed, cached value is None')
@@ -90,6 +93,7 @@ def test_the_credentials_library_stays_quiet_during_a_lookup(capsys):
         assert 'after the lookup' in capsys.readouterr().err
     finally:
         logger.removeHandler(handler)
+        logger.filters = kept
 
 
 def test_an_sts_failure_leaves_no_credential_in_the_lookup_error():

@@ -221,7 +221,9 @@ def test_the_sync_path_of_every_provider_executes_no_deferred_package(emulator, 
                 'deployer': {'access_key_id': deployer['access_key_id'], 'access_key_secret': deployer['access_key_secret']}}
     script = 'from ansible_collections.alicloud.instance_ram.plugins.module_utils._sdk import defer_unused_sdk_parts\n' \
              'defer_unused_sdk_parts()\n' + SYNC_PATH
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), ALIBABA_CLOUD_CREDENTIALS_FILE=str(ini_file),
+    # the folder holding ansible_collections/ too: under plain pytest the collection is found by a loader, not sys.path
+    collections_root = os.path.abspath(os.path.join(os.path.dirname(_sdk.__file__), *['..'] * 5))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([collections_root] + [p for p in sys.path if p]), ALIBABA_CLOUD_CREDENTIALS_FILE=str(ini_file),
                HOME=str(tmp_path))
     for name in ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_PROFILE', 'ALIBABA_CLOUD_ECS_METADATA'):
         env.pop(name, None)
@@ -249,6 +251,8 @@ def test_without_the_finder_the_sdk_imports_the_heavy_packages(tmp_path):
     """The control: the assertions above can fail (the SDK as shipped imports all of it on the sync path)."""
     code = ('import sys, json\nimport alibabacloud_tea_openapi.client, alibabacloud_credentials.client, alibabacloud_credentials.provider\n'
             "print(json.dumps([m for m in ('aiohttp.client', 'apscheduler.schedulers.base', 'asyncio.events', 'websocket._core') if m in sys.modules]))")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), HOME=str(tmp_path))
+    # the folder holding ansible_collections/ too: under plain pytest the collection is found by a loader, not sys.path
+    collections_root = os.path.abspath(os.path.join(os.path.dirname(_sdk.__file__), *['..'] * 5))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([collections_root] + [p for p in sys.path if p]), HOME=str(tmp_path))
     out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == ['aiohttp.client', 'apscheduler.schedulers.base', 'asyncio.events', 'websocket._core']

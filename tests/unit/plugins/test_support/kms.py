@@ -65,7 +65,7 @@ class SigningKms:
 
         class Models:
             def __getattr__(self, name):
-                return lambda: type(name, (), {'from_map': staticmethod(lambda data: data)})()
+                return type(name, (), {'from_map': staticmethod(lambda data: data)})
 
         def client(factory, product):
             assert product == 'kms'

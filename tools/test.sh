@@ -26,7 +26,7 @@ python tools/ansible_test_setup.py
 steps=("$@")
 # "a+b": steps a and b at the same time (each a tools/test.sh of its own, in its own workspace), their output printed
 # in turn once both ended; the pair fails if either does. The full run pairs steps that each keep about one core busy.
-[ ${#steps[@]} -gt 0 ] || steps=(lint sanity+units emulator+live integration reliability bench-smoke+ansible-lint+package)
+[ ${#steps[@]} -gt 0 ] || steps=(lint sanity+units+emulator+live integration reliability bench-smoke+ansible-lint+package)
 
 # a fresh workspace per run (several runs may go on at once); removed at exit unless KEEP_WS=1
 DEST=$(tools/workspace.sh)
@@ -48,7 +48,8 @@ integration_run() {
 # start-up), so two groups share two cores well. INTEGRATION_GROUPS: groups of targets separated by ";"; one more
 # group runs every target none of them names (ansible-test's --exclude), so a new target is never left out.
 # Each group's output goes to $INTEGRATION_LOG_DIR/<n>.log: printed in full when the group failed, else its recaps.
-INTEGRATION_GROUPS=${INTEGRATION_GROUPS-role_kms_access role_kms_access_app}
+# the two role targets and two short ones: the groups of a full run end within a minute of each other
+INTEGRATION_GROUPS=${INTEGRATION_GROUPS-role_kms_access role_kms_access_app lookup_kms_secret ram_role_policy_attachment}
 integration_groups() {
   local logs=${INTEGRATION_LOG_DIR:-$SRC/build/integration} groups=() excluded=() pids=() i n failed=0 group target tree
   rm -rf "$logs" && mkdir -p "$logs"

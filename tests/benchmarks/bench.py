@@ -183,6 +183,7 @@ def playbook_env(emulator, forks, **extra):
 
 
 def write_json(path, data):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, 'w', encoding='utf-8') as handle:
         json.dump(data, handle, indent=1)  # JSON is YAML for the inventories and variable files
     return path

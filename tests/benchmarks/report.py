@@ -375,10 +375,11 @@ def kept_section(doc_path, heading=VERIFICATION_HEADING):
     return text[start + 1:end if end >= 0 else len(text)].rstrip().split('\n') + ['']
 
 
-def render(results, doc_path):
-    """Write the markdown report and its plot (the plot next to it, same name, .png)."""
+def render(results, doc_path, with_plot=True):
+    """Write the markdown report and its plot (the plot next to it, same name, .png; matplotlib is a bench-only need,
+    so the page's own tests render the text alone with `with_plot=False`)."""
     png = os.path.splitext(doc_path)[0] + '.png'
-    if results.get('site') or results.get('perhost'):
+    if with_plot and (results.get('site') or results.get('perhost')):
         plot(results, png)
     m, s = results['machine'], results['settings']
     problems = target_problems(results)

@@ -165,7 +165,7 @@ def test_the_page_has_the_sequential_table_and_keeps_the_verification_section(tm
                'settings': {'latency_ms': 30, 'forks': 10, 'quick': False},
                'machine': {'cpu': 'cpu', 'cores': 2, 'memory_mib': 1, 'os': 'os', 'kernel': 'k', 'python': '3', 'versions': {},
                            'load_before': [1.0, 2.0, 3.0], 'load_after': [1.0, 1.0, 1.0], 'load_parts': {'site': [1.0, 2.0, 3.0]}}}
-    report.render(results, str(doc))
+    report.render(results, str(doc), with_plot=False)
     text = doc.read_text(encoding='utf-8')
     assert '## Concurrent batches: max_concurrency 1 vs 4' in text
     assert '| 10,000 | first | 305 (102) | 15.0 s | **9.0 s** | 1.7x | 11.0 s / 5.0 s | 1.0 s / 1.0 s |' in text

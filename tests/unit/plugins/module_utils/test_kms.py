@@ -14,7 +14,7 @@ from ansible_collections.alicloud.instance_ram.plugins.module_utils._kms import 
     run_checks,
 )
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.kms import DENIED, SECRET_VALUE, FakeKms, round_trip
+from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.kms import DENIED, SECRET_VALUE, ExpiredToken, FakeKms, round_trip
 
 
 def test_every_check_passes():
@@ -70,17 +70,6 @@ def test_get_secret_value_passes_stage_and_version():
 
 
 # ---------------------------------------------------------------- credentials that expire during a run (shared layer)
-
-class ExpiredToken(Exception):
-    """What tea-openapi raises for an expired STS token: a ClientException with code and status."""
-    __module__ = 'alibabacloud_tea_openapi.exceptions'
-
-    def __init__(self):
-        super().__init__('code: 400, Specified SecurityToken is expired.')
-        self.code = 'InvalidSecurityToken.Expired'
-        self.status_code = 400
-        self.data = {'Message': 'Specified SecurityToken is expired.', 'RequestId': 'R-exp'}
-
 
 class FakeModels:
     class ListKeysRequest:

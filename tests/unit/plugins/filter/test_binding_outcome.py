@@ -22,7 +22,9 @@ def test_rows_in_call_order_with_hosts_and_regions():
                                    'role_before': None, 'role_after': 'R', 'code': None, 'message': None, 'request_id': None}
     assert out['instances'][1]['host'] is None
     assert out['instances'][2]['code'] == 'Forbidden' and out['instances'][2]['request_id'] == 'req-1'
-    assert out['by_id']['i-3'] is out['instances'][2]
+    # where each host's row is (hosts only: a row is in the fact once), and the failures nobody's host reports
+    assert out['host_rows'] == {'i-1': 0, 'i-3': 2}
+    assert out['failed_without_host'] == []
     assert out['regions'] == {
         'cn-hangzhou': {'total': 2, 'attached': 1, 'detached': 0, 'replaced': 0, 'unchanged': 1, 'skipped': 0, 'failed': 0,
                         'changed': True, 'error': None},
@@ -51,6 +53,25 @@ def test_a_call_failed_as_a_whole_fails_each_instance_of_its_region_only():
     assert out['regions']['cn-hangzhou']['failed'] == 2 and out['regions']['cn-hangzhou']['total'] == 2
     assert out['regions']['cn-hangzhou']['error'] == first_line
     assert out['regions']['cn-beijing']['error'] is None and out['check_mode'] is True
+    assert out['host_rows'] == {'i-2': 1}
+    assert out['failed_without_host'] == [{'instance_id': 'i-1', 'code': 'Forbidden.RAM'}]
+
+
+def test_the_one_call_of_a_single_region_registered_as_it_is():
+    call = {'changed': True, 'results': [result('i-1', 'attached'), result('i-2', 'failed', None, None, 'InvalidInstanceId.NotFound')]}
+    out = binding_outcome([call], {'i-1': 'cn-hangzhou', 'i-2': 'cn-hangzhou'}, {'i-1': 'web1'}, region='cn-hangzhou')
+    assert [r['region_id'] for r in out['instances']] == ['cn-hangzhou', 'cn-hangzhou']
+    assert out['regions']['cn-hangzhou']['total'] == 2 and out['regions']['cn-hangzhou']['failed'] == 1
+    assert out['failed_without_host'] == [{'instance_id': 'i-2', 'code': 'InvalidInstanceId.NotFound'}]
+    # an item wins over the region given for calls without one
+    out = binding_outcome([{**call, 'item': 'cn-beijing'}], {'i-1': 'cn-beijing', 'i-2': 'cn-beijing'}, region='cn-hangzhou')
+    assert list(out['regions']) == ['cn-beijing'] and out['host_rows'] == {}
+
+
+def test_a_single_region_call_that_failed_as_a_whole():
+    out = binding_outcome([{'failed': True, 'msg': 'Throttling'}], {'i-1': 'cn-hangzhou', 'i-2': 'cn-hangzhou'}, region='cn-hangzhou')
+    assert [r['action'] for r in out['instances']] == ['failed', 'failed'] and out['regions']['cn-hangzhou']['error'] == 'Throttling'
+    assert [r['instance_id'] for r in out['failed_without_host']] == ['i-1', 'i-2']
 
 
 def test_a_failed_call_without_error_details():
@@ -61,7 +82,8 @@ def test_a_failed_call_without_error_details():
 
 
 def test_no_call_at_all():
-    assert binding_outcome([], {}) == {'role_name': None, 'check_mode': False, 'regions': {}, 'instances': [], 'by_id': {}}
+    assert binding_outcome([], {}) == {'role_name': None, 'check_mode': False, 'regions': {}, 'instances': [], 'host_rows': {},
+                                       'failed_without_host': []}
 
 
 def test_registered_as_a_filter():

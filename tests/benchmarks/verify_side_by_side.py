@@ -22,7 +22,8 @@ import statistics
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 import demo  # noqa: E402  pylint: disable=wrong-import-position
@@ -83,14 +84,21 @@ def main(argv=None):
         base_env = {**os.environ, **emulator_env, 'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_FORCE_COLOR': '0', 'ANSIBLE_FORKS': str(args.forks),
                     'ANSIBLE_LOCALHOST_WARNING': 'false', 'ANSIBLE_DEPRECATION_WARNINGS': 'false'}
 
-        def verify(tree, name, extra=()):
+        def verify(tree, name, extra=(), timed=False):
             collections_base, root = trees[tree]
             env = {**base_env, 'ANSIBLE_COLLECTIONS_PATH': collections_base}
+            timer_out = os.path.join(BUILD, 'timer.json')
+            if timed:  # each task's seconds from its start to its result, per host (callback_plugins/bench_timer.py)
+                env.update({'ANSIBLE_CALLBACK_PLUGINS': os.path.join(HERE, 'callback_plugins'), 'ANSIBLE_CALLBACKS_ENABLED': 'bench_timer',
+                            'BENCH_TIMER_OUT': timer_out})
             playbook = ['-i', inventory, os.path.join(root, 'playbooks', 'site.yml'), '--tags', 'kms_access_verify', *extra]
             run = demo.run_playbook(name, playbook, env, control, False)
             problems = demo.expectations(run, hosts, 'verify')
             if problems:
                 raise SystemExit(f'{name}: {problems} (log {run["log"]})')
+            if timed:
+                with open(timer_out, encoding='utf-8') as handle:
+                    run['tasks'] = task_sums(json.load(handle))
             return run
 
         apply = demo.run_playbook('apply', ['-i', inventory, 'playbooks/site.yml'],
@@ -112,10 +120,10 @@ def main(argv=None):
         for n in range(args.rounds):
             for tree in ('old', 'new'):
                 before, cpu = load(), children_cpu()
-                run = verify(tree, f'{tree}-{n + 1}')
+                run = verify(tree, f'{tree}-{n + 1}', timed=True)
                 cpu = children_cpu() - cpu
                 runs.append({'tree': tree, 'round': n + 1, 'seconds': run['seconds'], 'cpu_seconds': cpu, 'load_before': before,
-                             'load_after': load()})
+                             'load_after': load(), 'tasks': run['tasks']})
                 print(f"{tree} round {n + 1}: {run['seconds']:.2f} s, {cpu:.1f} s CPU (load {before[0]:.1f} -> {load()[0]:.1f})", flush=True)
     medians = {tree: statistics.median(r['seconds'] for r in runs if r['tree'] == tree) for tree in ('old', 'new')}
     cpu = {tree: statistics.median(r['cpu_seconds'] for r in runs if r['tree'] == tree) for tree in ('old', 'new')}
@@ -133,7 +141,23 @@ def main(argv=None):
     print(f"| module processes per host | {counts['old']['per_host']:g} | {counts['new']['per_host']:g} |")
     print(f"| metadata requests | {counts['old']['imds']} | {counts['new']['imds']} |")
     print(f"\nnew / old = {result['ratio']:.2f} (wall), {result['cpu_ratio']:.2f} (CPU)")
+    print(f'\nseconds of each task summed over the {len(hosts)} hosts, median of the rounds (old | new):')
+    for tree in ('old', 'new'):
+        names = {name for r in runs if r['tree'] == tree for name in r['tasks']}
+        task_medians = {name: statistics.median(r['tasks'].get(name, 0.0) for r in runs if r['tree'] == tree) for name in names}
+        result['task_medians_' + tree] = task_medians
+        print(f'  {tree}: ' + '; '.join(f'{name} {seconds:.1f}' for name, seconds in sorted(task_medians.items(), key=lambda i: -i[1])))
+    with open(os.path.join(BUILD, 'results.json'), 'w', encoding='utf-8') as handle:
+        json.dump(result, handle, indent=1)
     return 0
+
+
+def task_sums(records):
+    """Seconds of each task name (without the role prefix) summed over the hosts, from bench_timer's records."""
+    sums = collections.Counter()
+    for record in records:
+        sums[record['task'].split(' : ', 1)[-1][:70]] += record['seconds']
+    return dict(sums)
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from ansible_collections.alicloud.instance_ram.plugins.module_utils import _imds
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._credentials import auth_argument_spec
 from ansible_collections.alicloud.instance_ram.plugins.module_utils._imds import (
     CREDENTIALS_PATH,
@@ -124,7 +125,7 @@ def test_seconds_left(expiration, left):
     assert client(FakeService()).normalize({'Expiration': expiration})['seconds_left'] == left
 
 
-# ---------------------------------------------------------------- the real HTTP stack (Tea), through a local proxy
+# ---------------------------------------------------------------- the real HTTP stack (requests), through a local proxy
 
 class _Proxy(BaseHTTPRequestHandler):
     """Answers absolute-form requests for http://100.100.100.200/... as the metadata service would."""
@@ -152,7 +153,7 @@ class _Proxy(BaseHTTPRequestHandler):
         pass
 
 
-def test_tea_transport_through_a_proxy_identifies_the_instance():
+def test_http_transport_through_a_proxy_identifies_the_instance():
     # requests sends Proxy-Authorization only when the URL has a password part, even an empty one
     server = ThreadingHTTPServer(('127.0.0.1', 0), _Proxy)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -171,7 +172,7 @@ def test_tea_transport_through_a_proxy_identifies_the_instance():
     ]
 
 
-def test_tea_transport_reports_a_closed_port_as_unreachable():
+def test_http_transport_reports_a_closed_port_as_unreachable():
     server = ThreadingHTTPServer(('127.0.0.1', 0), _Proxy)
     port = server.server_port
     server.server_close()
@@ -187,25 +188,26 @@ def test_a_metadata_server_error_never_mentions_x_forwarded_for():
     assert 'X-Forwarded-For' not in exc.value.message and exc.value.code == 'Metadata.ServerError'
 
 
-@pytest.mark.parametrize('metadata_proxy, expected', [(None, None), ('http://127.0.0.1:3128', 'http://127.0.0.1:3128')])
+@pytest.mark.parametrize('metadata_proxy, expected', [(None, {}), ('http://127.0.0.1:3128', {'http': 'http://127.0.0.1:3128'})])
 def test_metadata_requests_never_go_through_the_environment_proxy(monkeypatch, metadata_proxy, expected):
-    # Tea reads HTTP_PROXY itself and ignores NO_PROXY: without metadata_proxy, it must not see the variable
-    from Tea.core import TeaCore
-    from Tea.response import TeaResponse
+    # without metadata_proxy, straight to the link-local service: HTTP_PROXY and NO_PROXY of the environment never apply
+    import requests
     seen = []
 
-    def do_action(request, runtime):
-        seen.append((os.environ.get('HTTP_PROXY'), os.environ.get('http_proxy'), runtime.get('httpProxy')))
-        response = TeaResponse()
-        response.status_code, response.body = 200, b'metadata-token'
-        return response
+    class Answer:
+        status_code, content = 200, b'metadata-token'
 
-    monkeypatch.setattr(TeaCore, 'do_action', staticmethod(do_action))
+    def request(session, method, url, **kwargs):
+        seen.append((session.trust_env, method, url, kwargs['proxies'], kwargs['timeout'], kwargs['allow_redirects']))
+        return Answer()
+
+    monkeypatch.setattr(requests.Session, 'request', request)
+    monkeypatch.setattr(_imds, '_SESSIONS', {})
     monkeypatch.setenv('HTTP_PROXY', 'http://corporate-proxy:3128')
     monkeypatch.setenv('http_proxy', 'http://corporate-proxy:3128')
-    MetadataClient(params(metadata_proxy=metadata_proxy)).fetch_token()
-    if expected is None:
-        assert seen == [(None, None, None)]
-    else:
-        assert seen[0][2] == expected
-    assert os.environ['HTTP_PROXY'] == 'http://corporate-proxy:3128', 'the environment was not restored'
+    meta = MetadataClient(params(metadata_proxy=metadata_proxy, connect_timeout=2.0, read_timeout=3.0))
+    assert meta.fetch_token() == 'metadata-token'
+    assert seen == [(False, 'PUT', 'http://100.100.100.200' + TOKEN_PATH, expected, (2.0, 3.0), False)]
+    meta.fetch_token()
+    assert len(_imds._SESSIONS) == 1, 'one keep-alive session per proxy'  # pylint: disable=protected-access
+    assert os.environ['HTTP_PROXY'] == 'http://corporate-proxy:3128', 'the environment is left alone'

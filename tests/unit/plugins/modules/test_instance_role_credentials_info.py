@@ -15,7 +15,7 @@ from ansible_collections.alicloud.instance_ram.tests.unit.plugins.test_support.m
 
 
 def run(monkeypatch, capsys, args, service):
-    monkeypatch.setattr(_imds, 'tea_send', service)
+    monkeypatch.setattr(_imds, 'http_send', service)
     with patch_module_args(args):
         with pytest.raises(SystemExit) as exc:
             instance_role_credentials_info.main()

@@ -84,7 +84,7 @@ def test_no_role_bound_is_explained_by_the_metadata_service(monkeypatch, capsys)
         raise AlicloudApiError('InvalidCredentials', 'could not obtain credentials: HttpCode=404')
 
     monkeypatch.setattr(_client.ClientFactory, 'credential', no_credentials)
-    monkeypatch.setattr(_imds, 'tea_send', FakeService(role=None))
+    monkeypatch.setattr(_imds, 'http_send', FakeService(role=None))
     kms = FakeKms()
     code, out = run(monkeypatch, capsys, {'ecs_role_name': 'EcsRamRoleTest', 'region_id': 'cn-hangzhou', 'checks': ['list_keys']}, kms)
     assert code == 1 and kms.calls == []
@@ -97,7 +97,7 @@ def test_missing_keys_are_not_blamed_on_the_metadata_service(monkeypatch, capsys
         raise AlicloudApiError('InvalidCredentials', 'could not obtain credentials: bad profile')
 
     monkeypatch.setattr(_client.ClientFactory, 'credential', no_credentials)
-    monkeypatch.setattr(_imds, 'tea_send', FakeService(role=None))
+    monkeypatch.setattr(_imds, 'http_send', FakeService(role=None))
     code, out = run(monkeypatch, capsys, {**KEYS, 'checks': ['list_keys']}, FakeKms())
     assert code == 1 and out['error']['code'] == 'InvalidCredentials' and 'bad profile' in out['msg']
 
@@ -129,7 +129,7 @@ def test_wait_timeout_waits_for_the_role_to_be_served(monkeypatch, capsys):
         return type('Credential', (), {'provider_name': 'ecs_ram_role'})()
 
     monkeypatch.setattr(_client.ClientFactory, 'credential', credential)
-    monkeypatch.setattr(_imds, 'tea_send', FakeService(role=None))
+    monkeypatch.setattr(_imds, 'http_send', FakeService(role=None))
     kms = FakeKms(ListKeys={'Keys': {'Key': []}, 'TotalCount': 0})
     code, out = run(monkeypatch, capsys, {'ecs_role_name': 'EcsRamRoleTest', 'region_id': 'cn-hangzhou', 'wait_timeout': 60}, kms)
     assert code == 0 and out['passed'] is True and out['attempts'] == 3 and sleeps == [1.0, 2.0]

@@ -35,7 +35,7 @@ def full_kms(**answers):
 
 def check(monkeypatch, capsys, service, kms, check_mode=False, **args):
     """Run kms_access_check on the instance: (exit code, result); no secret anywhere in what the module printed."""
-    monkeypatch.setattr(_imds, 'tea_send', service)
+    monkeypatch.setattr(_imds, 'http_send', service)
     kms.install(monkeypatch)
     code, out = run_module(kms_access_check.main, capsys, check_mode=check_mode, **{**ON_INSTANCE, **args})
     printed = json.dumps(out)

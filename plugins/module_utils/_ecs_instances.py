@@ -56,9 +56,8 @@ def normalize_instance(raw, ram_role=None):
 
 
 def with_roles(ecs, region_id, raw_instances, gate=None):
-    """Normalised instances, each with its RAM role (DescribeInstanceRamRole for the VPC ones only)."""
-    vpc_ids = [i['InstanceId'] for i in raw_instances if i.get('InstanceNetworkType') != 'classic']
-    roles, dummy = read_roles(ecs, region_id, vpc_ids, gate) if vpc_ids else ({}, {})
+    """Normalised instances, each with its RAM role (DescribeInstanceRamRole for the VPC ones only, see current_roles)."""
+    roles, dummy = current_roles(ecs, region_id, raw_instances, gate)
     return [normalize_instance(i, roles.get(i['InstanceId'])) for i in raw_instances]
 
 

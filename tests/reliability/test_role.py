@@ -144,3 +144,41 @@ def test_site_replace_whose_attach_fails_after_the_detach(h, tmp_path):
     assert_writes_once(h.control.calls(since=start), before, expected, bound, where='replace')
     h.ledger.add('fault', 'kms_access role (site.yml): replace, the attach after the detach fails', target='site.yml',
                  fault='attach after detach fails', outcome='previous role re-attached; failure named; rerun finished')
+
+
+OUTCOME = "Step 2 - every instance's outcome, for the whole batch (fact kms_access_binding on every host)"
+
+
+def test_site_whose_one_region_binding_call_fails_as_a_whole(h, tmp_path):
+    # one region: the role reads its one binding call as registered (no collected copy); a refused read fails that
+    # call as a whole, and every instance of the region - hosts and instances without a host alike - must say so
+    fleet = Fleet(h, 'rel-site-whole', hosts=2, extra=5)
+    state_file = str(tmp_path / 'faults.json')
+    rule = {'kind': 'error', 'code': 'Forbidden.RAM', 'status': 403, 'count': None, 'product': 'ECS', 'action': 'DescribeInstanceRamRole'}
+    emuctl.set_faults(h.control, state_file, [rule])
+    start = h.control.cursor()
+    first = fleet.run('site-whole-first')
+    emuctl.settle(h.control, state_file)
+    assert first.rc != 0
+    assert not [c for c in h.control.calls(since=start, write=True) if c['product'] == 'ECS'], 'a binding was written'
+    rows = first.result(OUTCOME)['ansible_facts']['kms_access_binding']['instances']
+    assert sorted(r['instance_id'] for r in rows) == sorted(fleet.ids)
+    assert {(r['action'], r['code'], r['region_id']) for r in rows} == {('failed', 'Forbidden.RAM', 'cn-hangzhou')}, rows
+    assert all(r['message'].startswith('not attempted: the binding call of cn-hangzhou failed - ') and r['request_id'] for r in rows), rows
+    hosts = {r['instance_id']: r['host'] for r in rows}
+    assert sorted(host for host in hosts.values() if host) == sorted(fleet.inventory()), hosts
+    failed = {host: msg for task, host, msg in failures(first) if task.startswith('Fail the hosts')}
+    assert sorted(failed) == sorted(fleet.inventory()), failures(first)
+    for host, msg in failed.items():
+        iid = fleet.inventory()[host]['instance_id']
+        assert f'instance {iid} (cn-hangzhou) was not bound to {fleet.role}' in msg and 'Forbidden.RAM' in msg, msg
+    lines = summary_lines(first)
+    assert any(line.startswith('  cn-hangzhou: 7 - binding call failed: ') and 'Forbidden.RAM' in line for line in lines), lines
+    assert 'not bound, no inventory host (5):' in lines, lines
+    assert all(f'  {i} Forbidden.RAM' in lines for i in fleet.extra), lines
+    rerun = fleet.run('site-whole-rerun')
+    fleet.rescan(first, rerun)
+    assert rerun.rc == 0, rerun.tail()
+    converged_state(h, fleet)
+    h.ledger.add('fault', 'kms_access role (site.yml): the one region\'s binding call refused as a whole', target='site.yml',
+                 fault='every DescribeInstanceRamRole refused (403)', outcome='each instance failed with the code; hosts fail alone; rerun finished')

@@ -182,3 +182,16 @@ def test_site_whose_one_region_binding_call_fails_as_a_whole(h, tmp_path):
     converged_state(h, fleet)
     h.ledger.add('fault', 'kms_access role (site.yml): the one region\'s binding call refused as a whole', target='site.yml',
                  fault='every DescribeInstanceRamRole refused (403)', outcome='each instance failed with the code; hosts fail alone; rerun finished')
+
+
+def test_site_whose_binding_refuses_the_roles_own_settings(h):
+    # an extra instance policy the binding refuses before any ECS call: the play fails once, naming the option,
+    # read from the one region's call as registered (the path of a single region)
+    fleet = Fleet(h, 'rel-site-refused', hosts=1, extra=3)
+    start = h.control.cursor()
+    policy = {'Version': '2', 'Statement': [{'Effect': 'Allow', 'Action': ['kms:Decrypt'], 'Resource': ['*']}]}
+    run = fleet.run('site-refused', kms_access_instance_policy=policy)
+    assert run.rc != 0
+    refused = [(task, msg) for task, dummy, msg in failures(run) if task.startswith('Step 2 - a binding call that refused')]
+    assert refused and refused[0][1].startswith('kms_access: step 2 could not run - ') and 'policy' in refused[0][1], failures(run)
+    assert not [c for c in h.control.calls(since=start) if c['product'] == 'ECS'], 'the binding called ECS'
